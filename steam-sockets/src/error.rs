@@ -1,0 +1,150 @@
+//! The crate's error type.
+
+use crate::ResultCode;
+
+/// Everything that can go wrong in `steam-sockets`.
+///
+/// Errors that come from the library keep its raw [`ResultCode`] (see [`Error::result_code`]).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The function needs a library feature this backend does not have (for example FakeIP or
+    /// hosted dedicated servers on GameNetworkingSockets).
+    #[error("{function} is not supported on the {backend} backend")]
+    Unsupported {
+        /// The backend this crate was built for (`"steam"` or `"gns"`).
+        backend: &'static str,
+        /// The unsupported function.
+        function: &'static str,
+    },
+
+    /// Initialising the Steam API (client or game server) failed.
+    #[error("Steam API initialisation failed ({code}): {message}")]
+    SteamInit {
+        /// Steam's `ESteamAPIInitResult` (1: generic failure, 2: no Steam client, 3: version
+        /// mismatch).
+        code: i32,
+        /// Steam's own explanation, in English.
+        message: String,
+    },
+
+    /// The Steam API has not been initialised, so there is no interface to attach to.
+    #[error("the Steam API is not initialised: initialise it first, or use Sockets::{init}")]
+    SteamNotInitialized {
+        /// The init function that would initialise it.
+        init: &'static str,
+    },
+
+    /// Initialising GameNetworkingSockets failed.
+    #[error("GameNetworkingSockets initialisation failed: {message}")]
+    GnsInit {
+        /// The library's explanation.
+        message: String,
+    },
+
+    /// The handle no longer refers to a live object (for example a connection that the library
+    /// destroyed when its listen socket was closed).
+    #[error("{function}: invalid or closed handle")]
+    InvalidHandle {
+        /// The function that rejected the handle.
+        function: &'static str,
+    },
+
+    /// The connection is closed or not yet connected, so nothing can be sent on it.
+    #[error("{function}: the connection is not connected ({result})")]
+    NotConnected {
+        /// The function that failed.
+        function: &'static str,
+        /// `NoConnection` (closed) or `InvalidState` (not yet connected).
+        result: ResultCode,
+    },
+
+    /// Back-pressure: the connection's send buffer is full. Nothing was queued; retry after
+    /// the library has sent some of the queue (raise `SendBufferSize` for bigger bursts).
+    #[error("{function}: the send buffer is full")]
+    SendBufferFull {
+        /// The function that failed.
+        function: &'static str,
+    },
+
+    /// A message is larger than the library accepts.
+    #[error("message of {size} bytes exceeds the {max}-byte limit")]
+    MessageTooLarge {
+        /// Size of the rejected message.
+        size: usize,
+        /// The limit ([`crate::MAX_MESSAGE_SIZE`]).
+        max: usize,
+    },
+
+    /// A string argument contains a NUL byte, which C strings cannot carry.
+    #[error("{what} contains a NUL byte at offset {position}")]
+    InteriorNul {
+        /// Which argument.
+        what: &'static str,
+        /// Byte offset of the first NUL.
+        position: usize,
+    },
+
+    /// An address string could not be parsed.
+    #[error("cannot parse {input:?} as an IP address and port")]
+    AddrParse {
+        /// The rejected input.
+        input: String,
+    },
+
+    /// An argument is outside the range the library accepts.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+
+    /// The library reported a failure that has no more specific variant.
+    #[error("{function} failed with {result}")]
+    Library {
+        /// The function that failed.
+        function: &'static str,
+        /// The library's result code.
+        result: ResultCode,
+    },
+
+    /// The library refused a call that returns only success or failure.
+    #[error("{function} failed")]
+    Failed {
+        /// The function that failed.
+        function: &'static str,
+    },
+}
+
+impl Error {
+    /// The library's raw result code, for errors that carry one.
+    pub fn result_code(&self) -> Option<ResultCode> {
+        match self {
+            Error::NotConnected { result, .. } | Error::Library { result, .. } => Some(*result),
+            Error::SendBufferFull { .. } => Some(ResultCode::LimitExceeded),
+            Error::InvalidHandle { .. } => Some(ResultCode::InvalidParam),
+            _ => None,
+        }
+    }
+
+    /// Maps a failed `EResult` from a call that takes a connection handle.
+    pub(crate) fn from_result(function: &'static str, result: ResultCode) -> Error {
+        match result {
+            ResultCode::InvalidParam => Error::InvalidHandle { function },
+            ResultCode::LimitExceeded => Error::SendBufferFull { function },
+            ResultCode::NoConnection | ResultCode::InvalidState => {
+                Error::NotConnected { function, result }
+            }
+            _ => Error::Library { function, result },
+        }
+    }
+
+    pub(crate) fn unsupported(function: &'static str) -> Error {
+        Error::Unsupported { backend: crate::BACKEND, function }
+    }
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Turns an `EResult` into `Ok(())` or the matching [`Error`].
+pub(crate) fn check(function: &'static str, result: ResultCode) -> Result<()> {
+    if result == ResultCode::OK { Ok(()) } else { Err(Error::from_result(function, result)) }
+}

@@ -1,0 +1,484 @@
+//! The entry point: initialising a backend and creating sockets, connections and poll groups.
+
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::ptr::NonNull;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender};
+use steam_sockets_sys as sys;
+
+use crate::address::{self, IntoSocketAddr};
+use crate::config::{ConfigValue, to_raw_options};
+use crate::connection::Connection;
+use crate::error::{Error, Result};
+use crate::events::{self, Event, routes};
+use crate::identity::NetworkIdentity;
+use crate::message::Timestamp;
+use crate::poll_group::PollGroup;
+use crate::socket::ListenSocket;
+
+/// The two interface pointers every call needs.
+///
+/// This crate never shuts a library down (see [`Sockets`]), so once obtained the pointers stay
+/// valid for the rest of the process; objects copy them instead of reference-counting a
+/// [`Sockets`].
+#[derive(Clone, Copy)]
+pub(crate) struct Api {
+    sockets: NonNull<sys::ISteamNetworkingSockets>,
+    utils: NonNull<sys::ISteamNetworkingUtils>,
+}
+
+// SAFETY: both libraries document `ISteamNetworkingSockets` and `ISteamNetworkingUtils` as
+// thread-safe (every entry point takes the library's own lock), and the pointers stay valid for
+// the life of the process (nothing here shuts a library down).
+unsafe impl Send for Api {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for Api {}
+
+impl Api {
+    fn new(
+        sockets: *mut sys::ISteamNetworkingSockets,
+        utils: *mut sys::ISteamNetworkingUtils,
+    ) -> Option<Api> {
+        Some(Api { sockets: NonNull::new(sockets)?, utils: NonNull::new(utils)? })
+    }
+
+    pub(crate) fn sockets(self) -> *mut sys::ISteamNetworkingSockets {
+        self.sockets.as_ptr()
+    }
+
+    pub(crate) fn utils(self) -> *mut sys::ISteamNetworkingUtils {
+        self.utils.as_ptr()
+    }
+}
+
+/// Which interface a [`Sockets`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InterfaceKind {
+    /// The standalone GameNetworkingSockets library.
+    Gns,
+    /// The Steam client's interface (`SteamNetworkingSockets()`).
+    SteamClient,
+    /// The Steam game server's interface (`SteamGameServerNetworkingSockets()`).
+    SteamGameServer,
+}
+
+/// How a Steam game server authenticates players and appears in the server browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ServerMode {
+    /// No authentication, not listed.
+    NoAuthentication,
+    /// Authenticate players and list the server.
+    Authentication,
+    /// Authenticate, list and VAC-protect.
+    AuthenticationAndSecure,
+}
+
+/// Arguments of [`Sockets::init_steam_game_server`] (`SteamGameServer_InitEx`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GameServerConfig {
+    /// Address to bind Steam's sockets to; usually [`Ipv4Addr::UNSPECIFIED`].
+    pub ip: Ipv4Addr,
+    /// Port clients connect to for gameplay.
+    pub game_port: u16,
+    /// Port for server browser queries (`0xffff`: shared with the game socket).
+    pub query_port: u16,
+    /// Authentication mode.
+    pub mode: ServerMode,
+    /// Server version, `x.x.x.x`; the master server hides outdated servers.
+    pub version: String,
+}
+
+/// A handle to one networking interface, with its own event channel.
+///
+/// Create one with an `init_*` or `attach_*` function, then create listen sockets, connections
+/// and poll groups from it. Clones share the interface and the event channel; `Sockets` is
+/// `Send + Sync`.
+///
+/// # Events
+/// The library reports connection changes through callbacks, which run inside
+/// [`run_callbacks`](Sockets::run_callbacks) (or a [`CallbackThread`]). They are delivered as
+/// [`Event`]s on the channel returned by [`events`](Sockets::events): each listen socket and
+/// connection's events go to the `Sockets` that created it. No user code runs inside the
+/// library's callbacks.
+///
+/// # Lifetime of the library
+/// `steam-sockets` never shuts a library down: not GameNetworkingSockets (`Kill`), and not a
+/// Steam API it initialised. Messages, connections and the library's threads may outlive any one
+/// handle, and shutting down underneath them would be undefined behaviour. If your game must
+/// call `SteamAPI_Shutdown` before exiting, do it after dropping every `steam-sockets` object.
+///
+/// # Steam callbacks
+/// `steam-sockets` installs its connection-status, authentication-status and relay-status
+/// callbacks at global scope, as function pointers (`k_ESteamNetworkingConfig_Callback_*`).
+/// They are invoked by [`run_callbacks`](Sockets::run_callbacks) and, on Steam, possibly also by
+/// `SteamAPI_RunCallbacks` (the `steamworks` crate's `run_callbacks`); either way the events
+/// reach the right channel. Whether Steam still posts `SteamNetConnectionStatusChangedCallback_t`
+/// to its own callback queue while a function pointer is installed could not be verified
+/// without a Steam client; do not rely on both.
+#[derive(Clone)]
+pub struct Sockets {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) api: Api,
+    kind: InterfaceKind,
+    pub(crate) events_tx: Sender<Event>,
+    events_rx: Receiver<Event>,
+}
+
+impl Sockets {
+    fn new(api: Api, kind: InterfaceKind) -> Result<Sockets> {
+        events::install_callbacks(api)?;
+        let (events_tx, events_rx) = crossbeam_channel::unbounded();
+        let sockets = Sockets { inner: Arc::new(Inner { api, kind, events_tx, events_rx }) };
+        routes::register_hub(&sockets.inner);
+        Ok(sockets)
+    }
+
+    pub(crate) fn api(&self) -> Api {
+        self.inner.api
+    }
+
+    /// Initialises the open-source GameNetworkingSockets library (`gns` backend), or attaches
+    /// to it if it is already running in this process.
+    ///
+    /// # Errors
+    /// [`Error::GnsInit`] if the library fails to start; [`Error::Unsupported`] on the `steam`
+    /// backend.
+    pub fn init_gns() -> Result<Sockets> {
+        Self::init_gns_inner(None)
+    }
+
+    /// Like [`init_gns`](Sockets::init_gns), with the local identity the library should
+    /// use (for example a [`NetworkIdentity::GenericString`] naming this host).
+    ///
+    /// # Errors
+    /// As for [`init_gns`](Sockets::init_gns); [`Error::InvalidArgument`] if the identity
+    /// cannot be represented, or if the library already runs with another identity.
+    pub fn init_gns_with_identity(identity: &NetworkIdentity) -> Result<Sockets> {
+        Self::init_gns_inner(Some(identity))
+    }
+
+    #[cfg(feature = "gns")]
+    fn init_gns_inner(identity: Option<&NetworkIdentity>) -> Result<Sockets> {
+        use std::sync::Mutex;
+
+        static INITIALISED: Mutex<bool> = Mutex::new(false);
+        let raw_identity = identity.map(NetworkIdentity::to_raw).transpose()?;
+        let mut initialised = INITIALISED.lock().unwrap_or_else(|e| e.into_inner());
+        if !*initialised {
+            let mut err: sys::SteamNetworkingErrMsg = [0; sys::k_cchMaxSteamNetworkingErrMsg];
+            let identity_ptr = raw_identity.as_ref().map_or(std::ptr::null(), |r| r as *const _);
+            // SAFETY: `identity_ptr` is null or points to a valid identity; `err` is writable.
+            // The `INITIALISED` lock serialises initialisation.
+            let ok = unsafe { sys::GameNetworkingSockets_Init(identity_ptr, &mut err) };
+            if !ok {
+                return Err(Error::GnsInit { message: crate::ffi::string_from_buf(&err) });
+            }
+            *initialised = true;
+        }
+        drop(initialised);
+        // SAFETY: the library is initialised; the accessor has no preconditions then.
+        let sockets = unsafe { sys::SteamAPI_SteamNetworkingSockets_v009() };
+        // SAFETY: as above.
+        let utils = unsafe { sys::SteamAPI_SteamNetworkingUtils_v003() };
+        let api = Api::new(sockets, utils);
+        let api = api.ok_or(Error::GnsInit { message: "the library returned no interface".into() })?;
+        let handle = Sockets::new(api, InterfaceKind::Gns)?;
+        if let Some(wanted) = identity {
+            let current = handle.identity()?;
+            if &current != wanted {
+                return Err(Error::InvalidArgument(format!(
+                    "GameNetworkingSockets already runs with identity {current:?}, not {wanted:?}"
+                )));
+            }
+        }
+        Ok(handle)
+    }
+
+    #[cfg(not(feature = "gns"))]
+    fn init_gns_inner(_identity: Option<&NetworkIdentity>) -> Result<Sockets> {
+        Err(Error::unsupported("GameNetworkingSockets_Init"))
+    }
+
+    /// Initialises the Steam API in client mode (`SteamAPI_InitFlat`) and returns the client
+    /// interface. Needs a running, logged-in Steam client and an app id (`steam_appid.txt` next
+    /// to the executable, or the `SteamAppId` environment variable).
+    ///
+    /// If the game (or the `steamworks` crate) already initialised Steam, use
+    /// [`attach_steam_client`](Sockets::attach_steam_client) instead.
+    ///
+    /// # Errors
+    /// [`Error::SteamInit`] with Steam's own message when initialisation fails (for example
+    /// when no Steam client is running); [`Error::Unsupported`] on the `gns` backend.
+    pub fn init_steam_client() -> Result<Sockets> {
+        #[cfg(feature = "steam")]
+        {
+            let mut err: sys::SteamErrMsg = [0; 1024];
+            // SAFETY: `err` is writable; Steam serialises its own initialisation.
+            let result = unsafe { sys::SteamAPI_InitFlat(&mut err) };
+            if result != sys::ESteamAPIInitResult::OK {
+                return Err(Error::SteamInit {
+                    code: result.0,
+                    message: crate::ffi::string_from_buf(&err),
+                });
+            }
+            Self::attach_steam_client()
+        }
+        #[cfg(not(feature = "steam"))]
+        Err(Error::unsupported("SteamAPI_InitFlat"))
+    }
+
+    /// Attaches to a Steam API that the game, or the `steamworks` crate, already initialised,
+    /// and returns the client interface.
+    ///
+    /// # Errors
+    /// [`Error::SteamNotInitialized`] if Steam is not initialised; [`Error::Unsupported`] on
+    /// the `gns` backend.
+    pub fn attach_steam_client() -> Result<Sockets> {
+        #[cfg(feature = "steam")]
+        {
+            // SAFETY: the accessor only looks up the interface; null if Steam is not initialised.
+            let sockets = unsafe { sys::SteamAPI_SteamNetworkingSockets_SteamAPI_v012() };
+            // SAFETY: as above.
+            let utils = unsafe { sys::SteamAPI_SteamNetworkingUtils_SteamAPI_v004() };
+            let api = Api::new(sockets, utils);
+            let api = api.ok_or(Error::SteamNotInitialized { init: "init_steam_client" })?;
+            Sockets::new(api, InterfaceKind::SteamClient)
+        }
+        #[cfg(not(feature = "steam"))]
+        Err(Error::unsupported("SteamAPI_SteamNetworkingSockets_SteamAPI"))
+    }
+
+    /// Initialises the Steam game-server API (`SteamGameServer_InitEx`) and returns the game
+    /// server's interface (never the client's).
+    ///
+    /// # Errors
+    /// [`Error::SteamInit`] with Steam's message on failure; [`Error::InteriorNul`] if the
+    /// version contains NUL; [`Error::Unsupported`] on the `gns` backend.
+    pub fn init_steam_game_server(config: &GameServerConfig) -> Result<Sockets> {
+        #[cfg(feature = "steam")]
+        {
+            let version = crate::ffi::c_string("game server version", &config.version)?;
+            let mode = match config.mode {
+                ServerMode::NoAuthentication => sys::EServerMode::NoAuthentication,
+                ServerMode::Authentication => sys::EServerMode::Authentication,
+                ServerMode::AuthenticationAndSecure => sys::EServerMode::AuthenticationAndSecure,
+            };
+            let mut err: sys::SteamErrMsg = [0; 1024];
+            // SAFETY: the strings are valid and NUL-terminated (the interface list ends with
+            // two NULs, as Steam expects); `err` is writable.
+            let result = unsafe {
+                sys::SteamInternal_GameServer_Init_V2(
+                    u32::from(config.ip),
+                    config.game_port,
+                    config.query_port,
+                    mode,
+                    version.as_ptr(),
+                    sys::STEAM_GAME_SERVER_INTERFACE_VERSIONS.as_ptr().cast(),
+                    &mut err,
+                )
+            };
+            if result != sys::ESteamAPIInitResult::OK {
+                return Err(Error::SteamInit {
+                    code: result.0,
+                    message: crate::ffi::string_from_buf(&err),
+                });
+            }
+            Self::attach_steam_game_server()
+        }
+        #[cfg(not(feature = "steam"))]
+        {
+            let _ = config;
+            Err(Error::unsupported("SteamGameServer_InitEx"))
+        }
+    }
+
+    /// Attaches to an already initialised Steam game server and returns its interface.
+    ///
+    /// # Errors
+    /// [`Error::SteamNotInitialized`] if the game server is not initialised;
+    /// [`Error::Unsupported`] on the `gns` backend.
+    pub fn attach_steam_game_server() -> Result<Sockets> {
+        #[cfg(feature = "steam")]
+        {
+            // SAFETY: the accessor only looks up the interface; null if the game server is not
+            // initialised.
+            let sockets = unsafe { sys::SteamAPI_SteamGameServerNetworkingSockets_SteamAPI_v012() };
+            // SAFETY: as above.
+            let utils = unsafe { sys::SteamAPI_SteamNetworkingUtils_SteamAPI_v004() };
+            let api = Api::new(sockets, utils);
+            let api = api.ok_or(Error::SteamNotInitialized { init: "init_steam_game_server" })?;
+            Sockets::new(api, InterfaceKind::SteamGameServer)
+        }
+        #[cfg(not(feature = "steam"))]
+        Err(Error::unsupported("SteamAPI_SteamGameServerNetworkingSockets_SteamAPI"))
+    }
+
+    /// Which interface this handle talks to.
+    pub fn kind(&self) -> InterfaceKind {
+        self.inner.kind
+    }
+
+    /// The channel on which this handle's events arrive. Receivers are cheap to clone; each
+    /// event goes to exactly one receiver.
+    pub fn events(&self) -> Receiver<Event> {
+        self.inner.events_rx.clone()
+    }
+
+    /// Runs the library's queued callbacks, turning them into [`Event`]s. Call it often (every
+    /// frame), or use [`spawn_callback_thread`](Sockets::spawn_callback_thread): GNS complains
+    /// when more than 100 callbacks are pending.
+    pub fn run_callbacks(&self) {
+        events::run_callbacks(self.api());
+    }
+
+    /// Starts a thread that calls [`run_callbacks`](Sockets::run_callbacks) every `interval`
+    /// until the returned guard is dropped.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] if the operating system cannot start a thread.
+    pub fn spawn_callback_thread(&self, interval: Duration) -> Result<CallbackThread> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (api, thread_stop) = (self.api(), Arc::clone(&stop));
+        let thread = std::thread::Builder::new()
+            .name("steam-sockets-callbacks".into())
+            .spawn(move || {
+                while !thread_stop.load(Ordering::Relaxed) {
+                    events::run_callbacks(api);
+                    std::thread::park_timeout(interval);
+                }
+            })
+            .map_err(|e| Error::InvalidArgument(format!("cannot start callback thread: {e}")))?;
+        Ok(CallbackThread { stop, thread: Some(thread) })
+    }
+
+    /// The library's clock, as used by [`Message::received_at`](crate::Message::received_at).
+    pub fn now(&self) -> Timestamp {
+        // SAFETY: live interface.
+        Timestamp::from_micros(unsafe {
+            sys::SteamAPI_ISteamNetworkingUtils_GetLocalTimestamp(self.api().utils())
+        })
+    }
+
+    /// This host's identity as the library sees it.
+    ///
+    /// # Errors
+    /// [`Error::Failed`] if the identity is not known yet (Steam: not logged in).
+    pub fn identity(&self) -> Result<NetworkIdentity> {
+        let mut raw = NetworkIdentity::Invalid.to_raw()?;
+        // SAFETY: live interface; `raw` is writable.
+        let ok = unsafe { sys::SteamAPI_ISteamNetworkingSockets_GetIdentity(self.api().sockets(), &mut raw) };
+        if ok { Ok(NetworkIdentity::from_raw(&raw)) } else { Err(Error::Failed { function: "GetIdentity" }) }
+    }
+
+    /// Listens for connections on a local IP address and port. Use `0.0.0.0` (or `[::]`) for
+    /// every interface. The port must be given: the library does not pick one.
+    ///
+    /// ```no_run
+    /// # fn main() -> steam_sockets::Result<()> {
+    /// let sockets = steam_sockets::Sockets::init_gns()?;
+    /// let server = sockets.listen_ip("0.0.0.0:27015", &[])?;
+    /// # drop(server); Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::AddrParse`] for a bad address string, [`Error::InvalidArgument`] for port 0
+    /// or an out-of-range option, [`Error::Failed`] if the library cannot listen (port in use).
+    pub fn listen_ip(&self, addr: impl IntoSocketAddr, options: &[ConfigValue]) -> Result<ListenSocket> {
+        let addr = addr.into_socket_addr()?;
+        if addr.port() == 0 {
+            return Err(Error::InvalidArgument(format!(
+                "cannot listen on {addr}: the library needs an explicit port"
+            )));
+        }
+        let addr = address::to_raw(addr);
+        let options = to_raw_options(options)?;
+        let api = self.api();
+        let handle = routes::create_listen_socket(&self.inner, || {
+            // SAFETY: live interface; `addr` and `options` are valid for the call.
+            unsafe {
+                sys::SteamAPI_ISteamNetworkingSockets_CreateListenSocketIP(
+                    api.sockets(),
+                    &addr,
+                    options.len() as i32,
+                    options.as_ptr(),
+                )
+            }
+        });
+        match handle {
+            sys::k_HSteamListenSocket_Invalid => Err(Error::Failed { function: "CreateListenSocketIP" }),
+            handle => Ok(ListenSocket::new(api, handle)),
+        }
+    }
+
+    /// Starts connecting to a host by IP address. The connection's progress arrives as
+    /// [`Event::ConnectionStatus`] events; messages can be queued right away.
+    ///
+    /// # Errors
+    /// [`Error::AddrParse`] for a bad address string, [`Error::InvalidArgument`] for an
+    /// out-of-range option, [`Error::Failed`] if the library refuses.
+    pub fn connect_ip(&self, addr: impl IntoSocketAddr, options: &[ConfigValue]) -> Result<Connection> {
+        let addr = address::to_raw(addr.into_socket_addr()?);
+        let options = to_raw_options(options)?;
+        let api = self.api();
+        let handle = routes::create_connection(&self.inner, || {
+            // SAFETY: live interface; `addr` and `options` are valid for the call.
+            unsafe {
+                sys::SteamAPI_ISteamNetworkingSockets_ConnectByIPAddress(
+                    api.sockets(),
+                    &addr,
+                    options.len() as i32,
+                    options.as_ptr(),
+                )
+            }
+        });
+        match handle {
+            sys::k_HSteamNetConnection_Invalid => Err(Error::Failed { function: "ConnectByIPAddress" }),
+            handle => Ok(Connection::new(api, handle)),
+        }
+    }
+
+    /// Creates a poll group.
+    ///
+    /// # Errors
+    /// [`Error::Failed`] if the library refuses.
+    pub fn create_poll_group(&self) -> Result<PollGroup> {
+        // SAFETY: live interface.
+        let handle = unsafe { sys::SteamAPI_ISteamNetworkingSockets_CreatePollGroup(self.api().sockets()) };
+        match handle {
+            sys::k_HSteamNetPollGroup_Invalid => Err(Error::Failed { function: "CreatePollGroup" }),
+            handle => Ok(PollGroup::new(self.api(), handle)),
+        }
+    }
+}
+
+impl fmt::Debug for Sockets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sockets").field("kind", &self.inner.kind).finish_non_exhaustive()
+    }
+}
+
+/// A thread running [`Sockets::run_callbacks`]; stopped and joined when dropped.
+#[derive(Debug)]
+pub struct CallbackThread {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for CallbackThread {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            thread.thread().unpark();
+            // The thread only runs the library's callbacks, which catch their own panics.
+            let _ = thread.join();
+        }
+    }
+}
