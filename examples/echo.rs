@@ -78,7 +78,9 @@ fn run() -> Result<String, Box<dyn std::error::Error>> {
 
     while reliable_back < reliable_total {
         if start.elapsed() > DEADLINE {
-            return Err(format!("timed out: {reliable_back}/{reliable_total} reliable echoes").into());
+            return Err(
+                format!("timed out: {reliable_back}/{reliable_total} reliable echoes").into()
+            );
         }
         sockets.run_callbacks();
         for event in events.try_iter() {
@@ -86,7 +88,9 @@ fn run() -> Result<String, Box<dyn std::error::Error>> {
                 Event::Incoming(request) => server = Some(request.accept()?),
                 Event::ConnectionStatus(change) => {
                     if let Some(reason) = change.info.close_reason() {
-                        return Err(format!("connection {} closed: {reason:?}", change.connection).into());
+                        return Err(
+                            format!("connection {} closed: {reason:?}", change.connection).into()
+                        );
                     }
                 }
                 _ => {}
@@ -96,7 +100,8 @@ fn run() -> Result<String, Box<dyn std::error::Error>> {
         // Client: send while the send buffer takes it; a full buffer (or a connection still
         // being set up) just means "later".
         while next_seq < MESSAGES {
-            let flags = if is_reliable(next_seq) { SendFlags::RELIABLE } else { SendFlags::UNRELIABLE };
+            let flags =
+                if is_reliable(next_seq) { SendFlags::RELIABLE } else { SendFlags::UNRELIABLE };
             match client.send(&payload(next_seq), flags) {
                 Ok(_) => next_seq += 1,
                 Err(Error::SendBufferFull { .. } | Error::NotConnected { .. }) => break,
@@ -111,7 +116,8 @@ fn run() -> Result<String, Box<dyn std::error::Error>> {
                 to_echo.extend(inbox.drain(..));
             }
             while let Some(msg) = to_echo.front() {
-                let flags = if msg.is_reliable() { SendFlags::RELIABLE } else { SendFlags::UNRELIABLE };
+                let flags =
+                    if msg.is_reliable() { SendFlags::RELIABLE } else { SendFlags::UNRELIABLE };
                 match server.send(msg, flags) {
                     Ok(_) => drop(to_echo.pop_front()),
                     Err(Error::SendBufferFull { .. }) => break,
@@ -130,9 +136,13 @@ fn run() -> Result<String, Box<dyn std::error::Error>> {
             bytes += msg.len();
             if msg.is_reliable() {
                 if seq != expected_reliable {
-                    return Err(format!("reliable echo {seq} arrived, expected {expected_reliable}").into());
+                    return Err(format!(
+                        "reliable echo {seq} arrived, expected {expected_reliable}"
+                    )
+                    .into());
                 }
-                expected_reliable = (seq + 1..MESSAGES).find(|&s| is_reliable(s)).unwrap_or(MESSAGES);
+                expected_reliable =
+                    (seq + 1..MESSAGES).find(|&s| is_reliable(s)).unwrap_or(MESSAGES);
                 reliable_back += 1;
             } else {
                 unreliable_back += 1;

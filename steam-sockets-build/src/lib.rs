@@ -30,6 +30,9 @@
 //! `$STEAM_SDK_LOCATION/redistributable_bin` when that variable is set, as `steamworks-sys` itself
 //! does.
 
+// The example is a build script, whose `main` is the point.
+#![allow(clippy::needless_doctest_main)]
+
 use std::env;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -94,11 +97,8 @@ pub fn bundle_steam_api() -> Result<PathBuf, Error> {
 
     // OUT_DIR is <target>/<profile>/build/<package>-<hash>/out.
     let out_dir = PathBuf::from(var("OUT_DIR")?);
-    let profile_dir = out_dir
-        .ancestors()
-        .nth(3)
-        .ok_or_else(|| Error::NotInBuildScript("OUT_DIR"))?
-        .to_path_buf();
+    let profile_dir =
+        out_dir.ancestors().nth(3).ok_or(Error::NotInBuildScript("OUT_DIR"))?.to_path_buf();
     for dir in [profile_dir.clone(), profile_dir.join("deps"), profile_dir.join("examples")] {
         std::fs::create_dir_all(&dir).map_err(|e| Error::Io(dir.clone(), e))?;
         copy_if_changed(&source, &dir.join(file))?;

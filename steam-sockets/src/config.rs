@@ -59,7 +59,8 @@ pub enum ConfigValue {
     SymmetricConnect(bool),
     /// The local virtual port of a P2P connection.
     LocalVirtualPort(i32),
-    /// User data the connection starts with (see [`crate::Connection::user_data`]).
+    /// User data the connection starts with, reported in [`ConnectionInfo::user_data`](crate::ConnectionInfo::user_data)
+    /// and [`Message::connection_user_data`](crate::Message::connection_user_data).
     ConnectionUserData(i64),
     /// Simulated loss of outgoing packets, in percent (0 to 100).
     FakePacketLossSend(f32),
@@ -99,9 +100,7 @@ impl ConfigValue {
             C::NagleTime(d) => int32(Key::NagleTime, micros(d)?),
             C::MtuPacketSize(n) => int32(Key::MTU_PacketSize, positive(n)?),
             C::IpAllowWithoutAuth(b) => int32(Key::IP_AllowWithoutAuth, b.into()),
-            C::IpLocalHostAllowWithoutAuth(b) => {
-                int32(Key::IPLocalHost_AllowWithoutAuth, b.into())
-            }
+            C::IpLocalHostAllowWithoutAuth(b) => int32(Key::IPLocalHost_AllowWithoutAuth, b.into()),
             C::SymmetricConnect(b) => int32(Key::SymmetricConnect, b.into()),
             C::LocalVirtualPort(p) => int32(Key::LocalVirtualPort, p),
             C::ConnectionUserData(v) => int64(Key::ConnectionUserData, v),
@@ -120,7 +119,9 @@ impl ConfigValue {
 }
 
 /// Converts options for a creation call.
-pub(crate) fn to_raw_options(options: &[ConfigValue]) -> Result<Vec<sys::SteamNetworkingConfigValue_t>> {
+pub(crate) fn to_raw_options(
+    options: &[ConfigValue],
+) -> Result<Vec<sys::SteamNetworkingConfigValue_t>> {
     options.iter().map(ConfigValue::to_raw).collect()
 }
 
@@ -152,11 +153,13 @@ fn out_of_range(what: String) -> Error {
 }
 
 fn millis(d: Duration) -> Result<i32> {
-    i32::try_from(d.as_millis()).map_err(|_| out_of_range(format!("{d:?} exceeds i32 milliseconds")))
+    i32::try_from(d.as_millis())
+        .map_err(|_| out_of_range(format!("{d:?} exceeds i32 milliseconds")))
 }
 
 fn micros(d: Duration) -> Result<i32> {
-    i32::try_from(d.as_micros()).map_err(|_| out_of_range(format!("{d:?} exceeds i32 microseconds")))
+    i32::try_from(d.as_micros())
+        .map_err(|_| out_of_range(format!("{d:?} exceeds i32 microseconds")))
 }
 
 fn positive(n: u32) -> Result<i32> {

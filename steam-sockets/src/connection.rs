@@ -215,13 +215,15 @@ pub struct ConnectionInfo {
 impl ConnectionInfo {
     pub(crate) fn from_raw(raw: &sys::SteamNetConnectionInfo_t) -> ConnectionInfo {
         // Copy every field out first: the struct is packed, so no references into it.
-        let (identity, addr, listen) = (raw.m_identityRemote, raw.m_addrRemote, raw.m_hListenSocket);
+        let (identity, addr, listen) =
+            (raw.m_identityRemote, raw.m_addrRemote, raw.m_hListenSocket);
         let (end_debug, description) = (raw.m_szEndDebug, raw.m_szConnectionDescription);
         ConnectionInfo {
             state: ConnectionState::from_raw(raw.m_eState),
             remote_identity: NetworkIdentity::from_raw(&identity),
             remote_addr: address::from_raw_nonzero(&addr),
-            listen_socket: (listen != sys::k_HSteamListenSocket_Invalid).then_some(ListenSocketId(listen)),
+            listen_socket: (listen != sys::k_HSteamListenSocket_Invalid)
+                .then_some(ListenSocketId(listen)),
             user_data: raw.m_nUserData,
             end_reason: EndReason(raw.m_eEndReason),
             end_debug: string_from_buf(&end_debug),
@@ -456,11 +458,18 @@ fn close_raw(api: Api, handle: sys::HSteamNetConnection) {
     }
 }
 
-pub(crate) fn connection_info(api: Api, handle: sys::HSteamNetConnection) -> Result<ConnectionInfo> {
+pub(crate) fn connection_info(
+    api: Api,
+    handle: sys::HSteamNetConnection,
+) -> Result<ConnectionInfo> {
     let mut raw = std::mem::MaybeUninit::<sys::SteamNetConnectionInfo_t>::zeroed();
     // SAFETY: live interface; `raw` is writable for one struct.
     let ok = unsafe {
-        sys::SteamAPI_ISteamNetworkingSockets_GetConnectionInfo(api.sockets(), handle, raw.as_mut_ptr())
+        sys::SteamAPI_ISteamNetworkingSockets_GetConnectionInfo(
+            api.sockets(),
+            handle,
+            raw.as_mut_ptr(),
+        )
     };
     if !ok {
         return Err(Error::InvalidHandle { function: "GetConnectionInfo" });

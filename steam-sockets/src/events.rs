@@ -147,7 +147,9 @@ fn guard(f: impl FnOnce()) {
     let _ = catch_unwind(AssertUnwindSafe(f));
 }
 
-unsafe extern "C" fn on_connection_status(raw: *mut sys::SteamNetConnectionStatusChangedCallback_t) {
+unsafe extern "C" fn on_connection_status(
+    raw: *mut sys::SteamNetConnectionStatusChangedCallback_t,
+) {
     // SAFETY: the library passes a valid struct for the duration of the call (or null, which
     // `as_ref` turns into `None`).
     let Some(raw) = (unsafe { raw.as_ref() }) else { return };

@@ -51,11 +51,8 @@ impl NetworkIdentity {
     /// [`Error::InvalidArgument`] if a string or byte identity is too long or empty, and
     /// [`Error::InteriorNul`] if a string identity contains NUL.
     pub(crate) fn to_raw(&self) -> Result<sys::SteamNetworkingIdentity> {
-        let mut raw = sys::SteamNetworkingIdentity {
-            m_eType: Kind::Invalid,
-            m_cbSize: 0,
-            m_data: [0; 128],
-        };
+        let mut raw =
+            sys::SteamNetworkingIdentity { m_eType: Kind::Invalid, m_cbSize: 0, m_data: [0; 128] };
         let (kind, bytes): (Kind, Vec<u8>) = match self {
             NetworkIdentity::Invalid => return Ok(raw),
             NetworkIdentity::SteamId(id) => (Kind::SteamID, id.0.to_ne_bytes().to_vec()),
@@ -200,11 +197,14 @@ mod tests {
     fn a_hostile_size_field_cannot_read_past_the_union() {
         let mut raw = NetworkIdentity::GenericBytes(vec![1; 4]).to_raw().unwrap();
         raw.m_cbSize = 10_000;
-        assert_eq!(NetworkIdentity::from_raw(&raw), NetworkIdentity::GenericBytes({
-            let mut v = vec![1; 4];
-            v.resize(128, 0);
-            v
-        }));
+        assert_eq!(
+            NetworkIdentity::from_raw(&raw),
+            NetworkIdentity::GenericBytes({
+                let mut v = vec![1; 4];
+                v.resize(128, 0);
+                v
+            })
+        );
         raw.m_cbSize = -5;
         assert_eq!(NetworkIdentity::from_raw(&raw), NetworkIdentity::GenericBytes(vec![]));
     }

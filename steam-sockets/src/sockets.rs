@@ -189,7 +189,8 @@ impl Sockets {
         // SAFETY: as above.
         let utils = unsafe { sys::SteamAPI_SteamNetworkingUtils_v003() };
         let api = Api::new(sockets, utils);
-        let api = api.ok_or(Error::GnsInit { message: "the library returned no interface".into() })?;
+        let api =
+            api.ok_or(Error::GnsInit { message: "the library returned no interface".into() })?;
         let handle = Sockets::new(api, InterfaceKind::Gns)?;
         if let Some(wanted) = identity {
             let current = handle.identity()?;
@@ -374,8 +375,14 @@ impl Sockets {
     pub fn identity(&self) -> Result<NetworkIdentity> {
         let mut raw = NetworkIdentity::Invalid.to_raw()?;
         // SAFETY: live interface; `raw` is writable.
-        let ok = unsafe { sys::SteamAPI_ISteamNetworkingSockets_GetIdentity(self.api().sockets(), &mut raw) };
-        if ok { Ok(NetworkIdentity::from_raw(&raw)) } else { Err(Error::Failed { function: "GetIdentity" }) }
+        let ok = unsafe {
+            sys::SteamAPI_ISteamNetworkingSockets_GetIdentity(self.api().sockets(), &mut raw)
+        };
+        if ok {
+            Ok(NetworkIdentity::from_raw(&raw))
+        } else {
+            Err(Error::Failed { function: "GetIdentity" })
+        }
     }
 
     /// Listens for connections on a local IP address and port. Use `0.0.0.0` (or `[::]`) for
@@ -391,7 +398,11 @@ impl Sockets {
     /// # Errors
     /// [`Error::AddrParse`] for a bad address string, [`Error::InvalidArgument`] for port 0
     /// or an out-of-range option, [`Error::Failed`] if the library cannot listen (port in use).
-    pub fn listen_ip(&self, addr: impl IntoSocketAddr, options: &[ConfigValue]) -> Result<ListenSocket> {
+    pub fn listen_ip(
+        &self,
+        addr: impl IntoSocketAddr,
+        options: &[ConfigValue],
+    ) -> Result<ListenSocket> {
         let addr = addr.into_socket_addr()?;
         if addr.port() == 0 {
             return Err(Error::InvalidArgument(format!(
@@ -413,7 +424,9 @@ impl Sockets {
             }
         });
         match handle {
-            sys::k_HSteamListenSocket_Invalid => Err(Error::Failed { function: "CreateListenSocketIP" }),
+            sys::k_HSteamListenSocket_Invalid => {
+                Err(Error::Failed { function: "CreateListenSocketIP" })
+            }
             handle => Ok(ListenSocket::new(api, handle)),
         }
     }
@@ -424,7 +437,11 @@ impl Sockets {
     /// # Errors
     /// [`Error::AddrParse`] for a bad address string, [`Error::InvalidArgument`] for an
     /// out-of-range option, [`Error::Failed`] if the library refuses.
-    pub fn connect_ip(&self, addr: impl IntoSocketAddr, options: &[ConfigValue]) -> Result<Connection> {
+    pub fn connect_ip(
+        &self,
+        addr: impl IntoSocketAddr,
+        options: &[ConfigValue],
+    ) -> Result<Connection> {
         let addr = address::to_raw(addr.into_socket_addr()?);
         let options = to_raw_options(options)?;
         let api = self.api();
@@ -440,7 +457,9 @@ impl Sockets {
             }
         });
         match handle {
-            sys::k_HSteamNetConnection_Invalid => Err(Error::Failed { function: "ConnectByIPAddress" }),
+            sys::k_HSteamNetConnection_Invalid => {
+                Err(Error::Failed { function: "ConnectByIPAddress" })
+            }
             handle => Ok(Connection::new(api, handle)),
         }
     }
@@ -451,7 +470,8 @@ impl Sockets {
     /// [`Error::Failed`] if the library refuses.
     pub fn create_poll_group(&self) -> Result<PollGroup> {
         // SAFETY: live interface.
-        let handle = unsafe { sys::SteamAPI_ISteamNetworkingSockets_CreatePollGroup(self.api().sockets()) };
+        let handle =
+            unsafe { sys::SteamAPI_ISteamNetworkingSockets_CreatePollGroup(self.api().sockets()) };
         match handle {
             sys::k_HSteamNetPollGroup_Invalid => Err(Error::Failed { function: "CreatePollGroup" }),
             handle => Ok(PollGroup::new(self.api(), handle)),

@@ -5,8 +5,8 @@
 use std::time::{Duration, Instant};
 
 use steam_sockets::{
-    ConfigValue, Connection, ConnectionState, ConnectionStatusChanged, Event, ListenSocket, Message,
-    Sockets,
+    ConfigValue, Connection, ConnectionState, ConnectionStatusChanged, Event, ListenSocket,
+    Message, Sockets,
 };
 
 /// How long a helper waits for something that takes milliseconds on loopback.
@@ -30,9 +30,15 @@ pub fn pump_until<T>(sockets: &Sockets, mut f: impl FnMut(Event) -> Option<T>) -
 }
 
 /// Waits for a status change of `conn` into `state`; returns the change.
-pub fn wait_for_state(sockets: &Sockets, conn: steam_sockets::ConnectionId, state: ConnectionState) -> ConnectionStatusChanged {
+pub fn wait_for_state(
+    sockets: &Sockets,
+    conn: steam_sockets::ConnectionId,
+    state: ConnectionState,
+) -> ConnectionStatusChanged {
     pump_until(sockets, |event| match event {
-        Event::ConnectionStatus(change) if change.connection == conn && change.info.state == state => {
+        Event::ConnectionStatus(change)
+            if change.connection == conn && change.info.state == state =>
+        {
             Some(change)
         }
         _ => None,
@@ -63,7 +69,9 @@ pub fn free_port() -> u16 {
 
 /// Listens on a free port of 127.0.0.1.
 pub fn listen(sockets: &Sockets, options: &[ConfigValue]) -> ListenSocket {
-    sockets.listen_ip(("127.0.0.1".parse::<std::net::Ipv4Addr>().unwrap(), free_port()), options).expect("listen")
+    sockets
+        .listen_ip(("127.0.0.1".parse::<std::net::Ipv4Addr>().unwrap(), free_port()), options)
+        .expect("listen")
 }
 
 /// A server and a client connected over UDP on 127.0.0.1, sharing one `Sockets`.

@@ -85,3 +85,27 @@ fn without_a_steam_client_every_steam_entry_point_fails_with_a_typed_error() {
         Error::Unsupported { backend: "steam", function: "GameNetworkingSockets_Init" }
     );
 }
+
+/// `cargo test` puts the library's build directory on `LD_LIBRARY_PATH`; players' machines do
+/// not. This test binary was built with `steam_sockets_build::bundle_steam_api` in its
+/// `build.rs`; started again without `LD_LIBRARY_PATH`, it must still load `libsteam_api` (from
+/// beside itself, through its `$ORIGIN` rpath) and reach Steam's typed init error.
+#[cfg(all(feature = "steam", target_os = "linux"))]
+#[test]
+fn a_binary_started_without_library_path_loads_libsteam_api_beside_itself() {
+    let exe = std::env::current_exe().unwrap();
+    assert!(exe.with_file_name("libsteam_api.so").is_file(), "bundled beside {}", exe.display());
+    let output = std::process::Command::new(&exe)
+        .args([
+            "--exact",
+            "without_a_steam_client_every_steam_entry_point_fails_with_a_typed_error",
+        ])
+        .env_remove("LD_LIBRARY_PATH")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("error while loading shared libraries"), "loader failed: {stderr}");
+    assert!(output.status.success(), "child failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("1 passed"), "the child ran the Steam test:\n{stdout}");
+}

@@ -113,7 +113,8 @@ fn dropping_a_connection_closes_it() {
 
 #[test]
 fn linger_delivers_queued_reliable_messages_before_closing() {
-    let pair = Pair::connect(&[ConfigValue::SendRateMax(64 * 1024), ConfigValue::SendRateMin(64 * 1024)]);
+    let pair =
+        Pair::connect(&[ConfigValue::SendRateMax(64 * 1024), ConfigValue::SendRateMin(64 * 1024)]);
     let payload = vec![7u8; 16 * 1024];
     for _ in 0..16 {
         pair.client.send(&payload, SendFlags::RELIABLE).unwrap();
@@ -147,7 +148,12 @@ fn each_state_transition_is_delivered_exactly_once() {
     // Nothing more arrives for the client afterwards, and nothing arrived twice.
     std::thread::sleep(Duration::from_millis(50));
     sockets.run_callbacks();
-    assert!(sockets.events().try_iter().all(|e| !matches!(e, Event::ConnectionStatus(c) if c.connection == client.id())));
+    assert!(
+        sockets
+            .events()
+            .try_iter()
+            .all(|e| !matches!(e, Event::ConnectionStatus(c) if c.connection == client.id()))
+    );
     for pair in client_states.windows(2) {
         assert_eq!(pair[0].1, pair[1].0, "transitions chain: {client_states:?}");
     }
@@ -169,7 +175,9 @@ fn events_go_to_the_sockets_that_created_the_object() {
         _ => None,
     });
     let change = pump_until(&b, |event| match event {
-        Event::ConnectionStatus(change) if change.info.state == ConnectionState::Connected => Some(change),
+        Event::ConnectionStatus(change) if change.info.state == ConnectionState::Connected => {
+            Some(change)
+        }
         Event::Incoming(_) => panic!("b got a's request"),
         _ => None,
     });
@@ -211,9 +219,10 @@ fn connecting_to_a_closed_port_fails_with_a_close_reason() {
     let sockets = Sockets::init_gns().unwrap();
     let port = steam_sockets_tests::free_port();
     let client = sockets
-        .connect_ip(("127.0.0.1".parse::<std::net::Ipv4Addr>().unwrap(), port), &[
-            ConfigValue::TimeoutInitial(Duration::from_millis(500)),
-        ])
+        .connect_ip(
+            ("127.0.0.1".parse::<std::net::Ipv4Addr>().unwrap(), port),
+            &[ConfigValue::TimeoutInitial(Duration::from_millis(500))],
+        )
         .unwrap();
     let change = wait_for_state(&sockets, client.id(), ConnectionState::ProblemDetectedLocally);
     let reason = change.info.close_reason().unwrap();

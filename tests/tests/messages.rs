@@ -142,13 +142,18 @@ fn end_reasons_outside_the_application_range_are_refused() {
 #[test]
 fn unparsable_addresses_are_typed_errors() {
     let sockets = Sockets::init_gns().unwrap();
-    for bad in ["", "127.0.0.1", "not an address:80", "300.1.1.1:5", "[::1]:99999", "127.0.0.1:port"] {
+    for bad in
+        ["", "127.0.0.1", "not an address:80", "300.1.1.1:5", "[::1]:99999", "127.0.0.1:port"]
+    {
         assert_eq!(
             sockets.connect_ip(bad, &[]).unwrap_err(),
             Error::AddrParse { input: bad.to_owned() },
             "{bad:?}"
         );
-        assert_eq!(sockets.listen_ip(bad, &[]).unwrap_err(), Error::AddrParse { input: bad.to_owned() });
+        assert_eq!(
+            sockets.listen_ip(bad, &[]).unwrap_err(),
+            Error::AddrParse { input: bad.to_owned() }
+        );
     }
 }
 
@@ -167,7 +172,8 @@ fn listening_needs_an_explicit_free_port() {
 #[test]
 fn out_of_range_options_are_refused_before_reaching_the_library() {
     let sockets = Sockets::init_gns().unwrap();
-    let err = sockets.connect_ip("127.0.0.1:1", &[ConfigValue::FakePacketLossSend(250.0)]).unwrap_err();
+    let err =
+        sockets.connect_ip("127.0.0.1:1", &[ConfigValue::FakePacketLossSend(250.0)]).unwrap_err();
     assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
 }
 
@@ -209,7 +215,8 @@ fn a_poll_group_receives_from_fifty_clients() {
         group.receive(&mut inbox, 64).unwrap();
         assert!(start.elapsed() < steam_sockets_tests::DEADLINE, "{} of 50", inbox.len());
     }
-    let mut texts: Vec<String> = inbox.iter().map(|m| String::from_utf8(m.to_vec()).unwrap()).collect();
+    let mut texts: Vec<String> =
+        inbox.iter().map(|m| String::from_utf8(m.to_vec()).unwrap()).collect();
     texts.sort();
     let mut expected: Vec<String> = (0..50).map(|i| format!("client {i}")).collect();
     expected.sort();
@@ -299,14 +306,20 @@ fn a_callback_thread_delivers_events_without_manual_pumping() {
     let client = sockets.connect_ip(listener.local_addr().unwrap(), &[]).unwrap();
     // Only the callback thread runs callbacks: events just arrive on the channel.
     let request = loop {
-        if let Event::Incoming(request) = events.recv_timeout(steam_sockets_tests::DEADLINE).unwrap() {
+        if let Event::Incoming(request) =
+            events.recv_timeout(steam_sockets_tests::DEADLINE).unwrap()
+        {
             break request;
         }
     };
     let _server = request.accept().unwrap();
     loop {
         match events.recv_timeout(steam_sockets_tests::DEADLINE).unwrap() {
-            Event::ConnectionStatus(c) if c.connection == client.id() && c.info.state == ConnectionState::Connected => break,
+            Event::ConnectionStatus(c)
+                if c.connection == client.id() && c.info.state == ConnectionState::Connected =>
+            {
+                break;
+            }
             _ => continue,
         }
     }

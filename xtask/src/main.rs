@@ -1,0 +1,209 @@
+//! `cargo xtask <command>`: the project's tasks, so that a fresh Debian machine needs nothing
+//! but cargo.
+//!
+//! * `setup`: installs the Debian packages the GNS backend builds with, when missing.
+//! * `demo`:  setup, then the echo example on GNS over UDP loopback.
+//! * `test`:  setup, then the whole suite: GNS and Steam backends, tool crates, example smoke
+//!   runs. Ends with one line `tests: N passed, M failed`.
+//! * `ci`:    `test`, then clippy and rustdoc with warnings denied on both backends, and
+//!   `cargo fmt --check`.
+
+use std::process::{Command, ExitCode, Stdio};
+
+/// Debian packages GameNetworkingSockets needs to build.
+const DEBIAN_PACKAGES: &[&str] =
+    &["cmake", "libprotobuf-dev", "protobuf-compiler", "libssl-dev", "libclang-dev", "pkg-config"];
+
+/// The packages that take the `gns` / `steam` backend features.
+const BACKEND_PACKAGES: &[&str] =
+    &["steam-sockets-sys", "steam-sockets", "steam-sockets-tests", "steam-sockets-examples"];
+
+/// Packages without a backend.
+const TOOL_PACKAGES: &[&str] = &["steam-sockets-build", "xtask"];
+
+/// Examples that run without Steam, as smoke tests on GNS.
+const SMOKE_EXAMPLES: &[&str] = &["echo"];
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup(),
+        Some("demo") => setup().and_then(|()| demo()),
+        Some("test") => setup().and_then(|()| test()),
+        Some("ci") => setup().and_then(|()| ci()),
+        _ => {
+            eprintln!("usage: cargo xtask <setup|demo|test|ci>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn setup() -> Result {
+    let installed = |pkg: &&str| {
+        Command::new("dpkg-query")
+            .args(["-W", "-f=${Status}", pkg])
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+    };
+    if Command::new("dpkg-query").arg("--version").output().is_err() {
+        eprintln!(
+            "xtask setup: not a Debian system; make sure these (or your system's equivalents) are \
+             installed: {}",
+            DEBIAN_PACKAGES.join(" ")
+        );
+        return Ok(());
+    }
+    let missing: Vec<&str> = DEBIAN_PACKAGES.iter().filter(|p| !installed(p)).copied().collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let is_root =
+        Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    if !is_root {
+        return Err(format!(
+            "missing Debian packages: {0}. Install them with: sudo apt-get install -y {0}",
+            missing.join(" ")
+        ));
+    }
+    eprintln!("xtask setup: installing {}", missing.join(" "));
+    run(Command::new("apt-get").args(["update", "-qq"]))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "-qq", "--no-install-recommends"])
+        .args(&missing)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+fn demo() -> Result {
+    run(cargo().args(["run", "--quiet"]).args(example_args("echo")))
+}
+
+fn example_args(name: &str) -> Vec<String> {
+    [
+        "-p",
+        "steam-sockets-examples",
+        "--example",
+        name,
+        "--no-default-features",
+        "--features",
+        "gns",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// `-p <each backend package>` plus the backend's feature flags.
+fn backend_args(backend: &str) -> Vec<String> {
+    let mut args: Vec<String> =
+        BACKEND_PACKAGES.iter().flat_map(|p| ["-p".into(), p.to_string()]).collect();
+    args.extend(["--no-default-features".into(), "--features".into(), backend.into()]);
+    args
+}
+
+#[derive(Default)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+}
+
+impl Tally {
+    /// Runs `cargo test ...`, echoing its output, and adds up its `test result:` lines.
+    fn cargo_test(&mut self, args: &[String]) -> Result {
+        let output = cargo()
+            .arg("test")
+            .args(args)
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        print!("{stdout}");
+        for line in stdout.lines().filter_map(|l| l.strip_prefix("test result: ")) {
+            // "ok. 3 passed; 0 failed; 0 ignored; ..."
+            for part in line.split(';') {
+                let words: Vec<&str> = part.split_whitespace().collect();
+                let count = |w: &[&str]| {
+                    w.iter().rev().nth(1).and_then(|n| n.parse::<u64>().ok()).unwrap_or(0)
+                };
+                match words.last() {
+                    Some(&"passed") => self.passed += count(&words),
+                    Some(&"failed") => self.failed += count(&words),
+                    _ => {}
+                }
+            }
+        }
+        if !output.status.success() && self.failed == 0 {
+            // A build error, or a test binary that crashed: count it as a failure.
+            self.failed += 1;
+        }
+        Ok(())
+    }
+
+    fn smoke(&mut self, example: &str) -> Result {
+        println!("smoke: example {example} (gns)");
+        match run(cargo().args(["run", "--quiet"]).args(example_args(example))) {
+            Ok(()) => self.passed += 1,
+            Err(e) => {
+                eprintln!("smoke: example {example} failed: {e}");
+                self.failed += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn test() -> Result {
+    let mut tally = Tally::default();
+    tally.cargo_test(&backend_args("gns"))?;
+    tally.cargo_test(&backend_args("steam"))?;
+    let tools: Vec<String> =
+        TOOL_PACKAGES.iter().flat_map(|p| ["-p".into(), p.to_string()]).collect();
+    tally.cargo_test(&tools)?;
+    for example in SMOKE_EXAMPLES {
+        tally.smoke(example)?;
+    }
+    println!("tests: {} passed, {} failed", tally.passed, tally.failed);
+    if tally.failed == 0 { Ok(()) } else { Err(format!("{} test(s) failed", tally.failed)) }
+}
+
+fn ci() -> Result {
+    test()?;
+    for backend in ["gns", "steam"] {
+        run(cargo()
+            .args(["clippy", "--all-targets"])
+            .args(backend_args(backend))
+            .args(["--", "-D", "warnings"]))?;
+        run(cargo()
+            .args(["doc", "--no-deps"])
+            .args(backend_args(backend))
+            .env("RUSTDOCFLAGS", "-D warnings"))?;
+    }
+    let tools: Vec<String> =
+        TOOL_PACKAGES.iter().flat_map(|p| ["-p".into(), p.to_string()]).collect();
+    run(cargo().args(["clippy", "--all-targets"]).args(&tools).args(["--", "-D", "warnings"]))?;
+    run(cargo()
+        .args(["doc", "--no-deps", "-p", "steam-sockets-build"])
+        .env("RUSTDOCFLAGS", "-D warnings"))?;
+    run(cargo().args(["fmt", "--all", "--check"]))?;
+    println!("xtask ci: all checks passed");
+    Ok(())
+}
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    // Lints are warnings while developing; CI turns them into errors with -D warnings.
+    cmd.env("CARGO_TERM_COLOR", "never");
+    cmd
+}
+
+fn run(cmd: &mut Command) -> Result {
+    let status = cmd.status().map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("{cmd:?} failed: {status}")) }
+}
