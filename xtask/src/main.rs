@@ -100,10 +100,14 @@ fn example_args(name: &str) -> Vec<String> {
     .to_vec()
 }
 
+/// `-p <package>` for each package.
+fn package_args(packages: &[&str]) -> Vec<String> {
+    packages.iter().flat_map(|p| ["-p".to_string(), p.to_string()]).collect()
+}
+
 /// `-p <each backend package>` plus the backend's feature flags.
 fn backend_args(backend: &str) -> Vec<String> {
-    let mut args: Vec<String> =
-        BACKEND_PACKAGES.iter().flat_map(|p| ["-p".into(), p.to_string()]).collect();
+    let mut args = package_args(BACKEND_PACKAGES);
     args.extend(["--no-default-features".into(), "--features".into(), backend.into()]);
     args
 }
@@ -115,16 +119,26 @@ struct Tally {
 }
 
 impl Tally {
-    /// Runs `cargo test ...`, echoing its output, and adds up its `test result:` lines.
-    fn cargo_test(&mut self, args: &[String]) -> Result {
-        let output = cargo()
-            .arg("test")
+    /// Runs `cargo test ...`, echoing its output, and adds up its `test result:` lines. A run
+    /// that fails without a failed test (a build error, a crashed test binary) counts as one
+    /// failure.
+    fn cargo_test(&mut self, args: &[String]) {
+        let output = match cargo()
+            .args(["test", "--no-fail-fast"])
             .args(args)
             .stderr(Stdio::inherit())
             .output()
-            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        {
+            Ok(output) => output,
+            Err(e) => {
+                eprintln!("xtask: cannot run cargo: {e}");
+                self.failed += 1;
+                return;
+            }
+        };
         let stdout = String::from_utf8_lossy(&output.stdout);
         print!("{stdout}");
+        let failed_before = self.failed;
         for line in stdout.lines().filter_map(|l| l.strip_prefix("test result: ")) {
             // "ok. 3 passed; 0 failed; 0 ignored; ..."
             for part in line.split(';') {
@@ -139,14 +153,12 @@ impl Tally {
                 }
             }
         }
-        if !output.status.success() && self.failed == 0 {
-            // A build error, or a test binary that crashed: count it as a failure.
+        if !output.status.success() && self.failed == failed_before {
             self.failed += 1;
         }
-        Ok(())
     }
 
-    fn smoke(&mut self, example: &str) -> Result {
+    fn smoke(&mut self, example: &str) {
         println!("smoke: example {example} (gns)");
         match run(cargo().args(["run", "--quiet"]).args(example_args(example))) {
             Ok(()) => self.passed += 1,
@@ -155,26 +167,38 @@ impl Tally {
                 self.failed += 1;
             }
         }
-        Ok(())
+    }
+
+    fn summary(&self) -> String {
+        format!("tests: {} passed, {} failed", self.passed, self.failed)
+    }
+
+    fn check(&self) -> Result {
+        if self.failed == 0 { Ok(()) } else { Err(format!("{} test(s) failed", self.failed)) }
     }
 }
 
 fn test() -> Result {
+    let tally = run_tests();
+    tally.check()
+}
+
+/// Runs every suite and smoke test, printing `tests: N passed, M failed` at the end.
+fn run_tests() -> Tally {
     let mut tally = Tally::default();
-    tally.cargo_test(&backend_args("gns"))?;
-    tally.cargo_test(&backend_args("steam"))?;
-    let tools: Vec<String> =
-        TOOL_PACKAGES.iter().flat_map(|p| ["-p".into(), p.to_string()]).collect();
-    tally.cargo_test(&tools)?;
+    tally.cargo_test(&backend_args("gns"));
+    tally.cargo_test(&backend_args("steam"));
+    tally.cargo_test(&package_args(TOOL_PACKAGES));
     for example in SMOKE_EXAMPLES {
-        tally.smoke(example)?;
+        tally.smoke(example);
     }
-    println!("tests: {} passed, {} failed", tally.passed, tally.failed);
-    if tally.failed == 0 { Ok(()) } else { Err(format!("{} test(s) failed", tally.failed)) }
+    println!("{}", tally.summary());
+    tally
 }
 
 fn ci() -> Result {
-    test()?;
+    let tally = run_tests();
+    tally.check()?;
     for backend in ["gns", "steam"] {
         run(cargo()
             .args(["clippy", "--all-targets"])
@@ -185,20 +209,23 @@ fn ci() -> Result {
             .args(backend_args(backend))
             .env("RUSTDOCFLAGS", "-D warnings"))?;
     }
-    let tools: Vec<String> =
-        TOOL_PACKAGES.iter().flat_map(|p| ["-p".into(), p.to_string()]).collect();
-    run(cargo().args(["clippy", "--all-targets"]).args(&tools).args(["--", "-D", "warnings"]))?;
+    run(cargo()
+        .args(["clippy", "--all-targets"])
+        .args(package_args(TOOL_PACKAGES))
+        .args(["--", "-D", "warnings"]))?;
     run(cargo()
         .args(["doc", "--no-deps", "-p", "steam-sockets-build"])
         .env("RUSTDOCFLAGS", "-D warnings"))?;
     run(cargo().args(["fmt", "--all", "--check"]))?;
-    println!("xtask ci: all checks passed");
+    println!("xtask ci: tests, clippy, rustdoc and rustfmt all passed");
+    // The test tally is the run's closing line.
+    println!("{}", tally.summary());
     Ok(())
 }
 
 fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    // Lints are warnings while developing; CI turns them into errors with -D warnings.
+    // Output is parsed (test tallies) and read in CI logs: no colour codes.
     cmd.env("CARGO_TERM_COLOR", "never");
     cmd
 }
