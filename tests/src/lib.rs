@@ -5,8 +5,8 @@
 use std::time::{Duration, Instant};
 
 use steam_sockets::{
-    ConfigValue, Connection, ConnectionState, ConnectionStatusChanged, Event, ListenSocket,
-    Message, Sockets,
+    ConfigValue, Connection, ConnectionState, ConnectionStatusChanged, Event, IncomingConnection,
+    ListenSocket, Message, Sockets,
 };
 
 /// How long a helper waits for something that takes milliseconds on loopback.
@@ -72,6 +72,34 @@ pub fn listen(sockets: &Sockets, options: &[ConfigValue]) -> ListenSocket {
     sockets
         .listen_ip(("127.0.0.1".parse::<std::net::Ipv4Addr>().unwrap(), free_port()), options)
         .expect("listen")
+}
+
+/// A client connecting to a fresh listen socket, and the server's pending request for it.
+#[derive(Debug)]
+pub struct Request {
+    /// The handle everything was created from.
+    pub sockets: Sockets,
+    /// The listen socket the request arrived on.
+    pub listener: ListenSocket,
+    /// The connecting client.
+    pub client: Connection,
+    /// The server's side, not yet accepted.
+    pub request: IncomingConnection,
+}
+
+impl Request {
+    /// Listens, connects, and waits for the request.
+    pub fn new() -> Request {
+        let sockets = Sockets::init_gns().expect("init GNS");
+        let listener = listen(&sockets, &[]);
+        let client =
+            sockets.connect_ip(listener.local_addr().expect("address"), &[]).expect("connect");
+        let request = pump_until(&sockets, |event| match event {
+            Event::Incoming(request) => Some(request),
+            _ => None,
+        });
+        Request { sockets, listener, client, request }
+    }
 }
 
 /// A server and a client connected over UDP on 127.0.0.1, sharing one `Sockets`.

@@ -8,7 +8,7 @@ use steam_sockets::{
     ClosedBy, ConfigValue, ConnectionFlags, ConnectionState, EndReason, Error, Event,
     NetworkIdentity, SendFlags, Sockets,
 };
-use steam_sockets_tests::{Pair, listen, pump_until, receive_n, wait_for_state};
+use steam_sockets_tests::{Pair, Request, listen, pump_until, receive_n, wait_for_state};
 
 #[test]
 fn listen_connect_accept_echo() {
@@ -24,13 +24,7 @@ fn listen_connect_accept_echo() {
 
 #[test]
 fn incoming_request_reports_the_client_address_and_listen_socket() {
-    let sockets = Sockets::init_gns().unwrap();
-    let listener = listen(&sockets, &[]);
-    let client = sockets.connect_ip(listener.local_addr().unwrap(), &[]).unwrap();
-    let request = pump_until(&sockets, |event| match event {
-        Event::Incoming(request) => Some(request),
-        _ => None,
-    });
+    let Request { sockets: _sockets, listener, client, request } = Request::new();
     let info = request.info();
     assert_eq!(info.listen_socket, Some(listener.id()));
     assert_eq!(info.state, ConnectionState::Connecting);
@@ -58,13 +52,7 @@ fn connection_info_describes_both_ends() {
 
 #[test]
 fn reject_is_seen_by_the_client_with_reason_and_text() {
-    let sockets = Sockets::init_gns().unwrap();
-    let listener = listen(&sockets, &[]);
-    let client = sockets.connect_ip(listener.local_addr().unwrap(), &[]).unwrap();
-    let request = pump_until(&sockets, |event| match event {
-        Event::Incoming(request) => Some(request),
-        _ => None,
-    });
+    let Request { sockets, listener: _listener, client, request } = Request::new();
     request.reject(EndReason::app(42).unwrap(), "server full").unwrap();
     let change = wait_for_state(&sockets, client.id(), ConnectionState::ClosedByPeer);
     let reason = change.info.close_reason().unwrap();
@@ -187,13 +175,7 @@ fn events_go_to_the_sockets_that_created_the_object() {
 
 #[test]
 fn accepting_after_the_peer_gave_up_is_a_typed_error() {
-    let sockets = Sockets::init_gns().unwrap();
-    let listener = listen(&sockets, &[]);
-    let client = sockets.connect_ip(listener.local_addr().unwrap(), &[]).unwrap();
-    let request = pump_until(&sockets, |event| match event {
-        Event::Incoming(request) => Some(request),
-        _ => None,
-    });
+    let Request { sockets, listener: _listener, client, request } = Request::new();
     let id = request.id();
     client.close(EndReason::APP_GENERIC, "never mind", false).unwrap();
     wait_for_state(&sockets, id, ConnectionState::ClosedByPeer);

@@ -7,7 +7,7 @@ use steam_sockets::{
     ConfigValue, ConnectionState, EndReason, Error, Event, MAX_MESSAGE_SIZE, NetworkIdentity,
     SendFlags, Sockets,
 };
-use steam_sockets_tests::{Pair, listen, pump_until, receive_n, wait_for_state};
+use steam_sockets_tests::{Pair, Request, listen, pump_until, receive_n, wait_for_state};
 
 #[test]
 fn received_messages_carry_lane_numbers_times_and_flags() {
@@ -113,13 +113,7 @@ fn interior_nul_in_a_close_text_is_refused_and_the_connection_kept() {
 
 #[test]
 fn a_reject_with_bad_arguments_hands_the_request_back() {
-    let sockets = Sockets::init_gns().unwrap();
-    let listener = listen(&sockets, &[]);
-    let client = sockets.connect_ip(listener.local_addr().unwrap(), &[]).unwrap();
-    let request = pump_until(&sockets, |event| match event {
-        Event::Incoming(request) => Some(request),
-        _ => None,
-    });
+    let Request { sockets, listener: _listener, client, request } = Request::new();
     let refused = request.reject(EndReason::REMOTE_TIMEOUT, "not an app code").unwrap_err();
     assert!(matches!(refused.error, Error::InvalidArgument(_)));
     let refused = refused.object.reject(EndReason::APP_GENERIC, "nul\0").unwrap_err();
