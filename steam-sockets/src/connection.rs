@@ -282,8 +282,8 @@ fn close_args(reason: EndReason, debug: &str) -> Result<std::ffi::CString> {
 ///
 /// All methods take `&self` and may be called from any thread.
 pub struct Connection {
-    api: Api,
-    handle: sys::HSteamNetConnection,
+    pub(crate) api: Api,
+    pub(crate) handle: sys::HSteamNetConnection,
 }
 
 impl Connection {

@@ -54,20 +54,22 @@ mod message;
 mod poll_group;
 mod socket;
 mod sockets;
+mod utils;
 
-pub use address::IntoSocketAddr;
-pub use config::ConfigValue;
+pub use address::*;
+pub use config::*;
 pub use connection::{
     CloseError, CloseReason, ClosedBy, Connection, ConnectionFlags, ConnectionId, ConnectionInfo,
     ConnectionState, EndReason, IncomingConnection,
 };
 pub use error::{Error, Result};
 pub use events::{Availability, ConnectionStatusChanged, Event, RelayNetworkStatus, ServiceStatus};
-pub use identity::{NetworkIdentity, SteamId};
+pub use identity::*;
 pub use message::{MAX_MESSAGE_SIZE, Message, SendFlags, Timestamp};
 pub use poll_group::{PollGroup, PollGroupId};
 pub use socket::{ListenSocket, ListenSocketId};
 pub use sockets::{CallbackThread, GameServerConfig, InterfaceKind, ServerMode, Sockets};
+pub use utils::*;
 
 /// Steam's result code (`EResult`), as kept in [`Error`].
 pub use steam_sockets_sys::EResult as ResultCode;

@@ -24,8 +24,8 @@ impl PollGroupId {
 /// Add connections with [`Connection::set_poll_group`](crate::Connection::set_poll_group).
 /// Dropping the group takes its connections out of it; the connections stay open.
 pub struct PollGroup {
-    api: Api,
-    handle: sys::HSteamNetPollGroup,
+    pub(crate) api: Api,
+    pub(crate) handle: sys::HSteamNetPollGroup,
 }
 
 impl PollGroup {

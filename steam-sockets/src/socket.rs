@@ -27,8 +27,8 @@ impl ListenSocketId {
 /// Dropping it closes it, and the library then destroys every connection accepted on it:
 /// their [`Connection`](crate::Connection)s report [`Error::InvalidHandle`] from then on.
 pub struct ListenSocket {
-    api: Api,
-    handle: sys::HSteamListenSocket,
+    pub(crate) api: Api,
+    pub(crate) handle: sys::HSteamListenSocket,
 }
 
 impl ListenSocket {

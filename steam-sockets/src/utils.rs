@@ -1,0 +1,1 @@
+//! `ISteamNetworkingUtils`: clocks, relay network, ping locations, data centers, debug output.
