@@ -418,7 +418,7 @@ impl Sockets {
                 sys::SteamAPI_ISteamNetworkingSockets_CreateListenSocketIP(
                     api.sockets(),
                     &addr,
-                    options.len() as i32,
+                    options.len(),
                     options.as_ptr(),
                 )
             }
@@ -451,7 +451,7 @@ impl Sockets {
                 sys::SteamAPI_ISteamNetworkingSockets_ConnectByIPAddress(
                     api.sockets(),
                     &addr,
-                    options.len() as i32,
+                    options.len(),
                     options.as_ptr(),
                 )
             }
