@@ -119,10 +119,27 @@ impl ConfigValue {
 }
 
 /// Converts options for a creation call.
-pub(crate) fn to_raw_options(
-    options: &[ConfigValue],
-) -> Result<Vec<sys::SteamNetworkingConfigValue_t>> {
-    options.iter().map(ConfigValue::to_raw).collect()
+pub(crate) fn to_raw_options(options: &[ConfigValue]) -> Result<RawOptions> {
+    Ok(RawOptions { raw: options.iter().map(ConfigValue::to_raw).collect::<Result<_>>()? })
+}
+
+/// Options converted for a creation call. Owns everything the raw structs point to (strings),
+/// so keep it alive until the call returns.
+pub(crate) struct RawOptions {
+    raw: Vec<sys::SteamNetworkingConfigValue_t>,
+}
+
+impl RawOptions {
+    /// Number of options, as the C API takes it.
+    pub(crate) fn len(&self) -> std::ffi::c_int {
+        // Saturating: no caller passes anywhere near i32::MAX options.
+        std::ffi::c_int::try_from(self.raw.len()).unwrap_or(std::ffi::c_int::MAX)
+    }
+
+    /// Pointer to the first option (valid while `self` lives).
+    pub(crate) fn as_ptr(&self) -> *const sys::SteamNetworkingConfigValue_t {
+        self.raw.as_ptr()
+    }
 }
 
 fn value(
