@@ -684,3 +684,49 @@ SteamNetworkingMessages002\0\
 SteamNetworkingSockets012\0\
 STEAMUGC_INTERFACE_VERSION021\0\
 \0";
+
+// ---------------------------------------------------------------------------------------------
+// SteamNetworkingIPAddr / SteamNetworkingIdentity text helpers: GNS only.
+//
+// GNS exports these as flat methods of the structs, but not the `SteamAPI_ISteamNetworkingUtils_*`
+// forms above. Steam exports both, with `uint32` buffer sizes and without `sizeofIdentity`, so
+// these are declared for GNS only. The safe crate formats and parses in Rust on both backends;
+// these declarations let tests check that text against the library's own.
+// ---------------------------------------------------------------------------------------------
+
+#[cfg(feature = "gns")]
+flat! {
+    /// `SteamNetworkingIPAddr::ToString`: writes `self_` as text into `buf`, NUL-terminated and
+    /// truncated to `cbBuf` bytes; `k_cchSteamNetworkingIPAddrMaxString` bytes always suffice.
+    /// With `bWithPort`, IPv6 is bracketed: `[::1]:27015`; IPv4 is `1.2.3.4:27015`. (Steam's
+    /// flat function takes a `uint32` size.)
+    fn SteamAPI_SteamNetworkingIPAddr_ToString(
+        self_: *const SteamNetworkingIPAddr,
+        buf: *mut c_char,
+        cbBuf: usize,
+        bWithPort: bool,
+    );
+    /// `SteamNetworkingIPAddr::ParseString`: parses the NUL-terminated `pszStr` into `self_`
+    /// (a missing port reads as 0). Returns false, and clears `self_`, if it cannot.
+    fn SteamAPI_SteamNetworkingIPAddr_ParseString(
+        self_: *mut SteamNetworkingIPAddr,
+        pszStr: *const c_char,
+    ) -> bool;
+    /// `SteamNetworkingIdentity::ToString`: writes `self_` as text into `buf`, NUL-terminated
+    /// and truncated to `cbBuf` bytes; `k_cchSteamNetworkingIdentityMaxString` bytes always
+    /// suffice. (Steam's flat function takes a `uint32` size.)
+    fn SteamAPI_SteamNetworkingIdentity_ToString(
+        self_: *const SteamNetworkingIdentity,
+        buf: *mut c_char,
+        cbBuf: usize,
+    );
+    /// `SteamNetworkingIdentity::ParseString`: zeroes the `sizeofIdentity` bytes at `self_`,
+    /// then parses the NUL-terminated `pszStr` into it. Returns false if it cannot (including
+    /// for `"invalid"`). Pass `size_of::<SteamNetworkingIdentity>()` as `sizeofIdentity`;
+    /// Steam's flat function has no such argument.
+    fn SteamAPI_SteamNetworkingIdentity_ParseString(
+        self_: *mut SteamNetworkingIdentity,
+        sizeofIdentity: usize,
+        pszStr: *const c_char,
+    ) -> bool;
+}

@@ -97,6 +97,15 @@ const _: () = {
     assert!(offset_of!(ours::SteamNetworkingFakeIPResult_t, m_unPorts) == 144);
 };
 
+// The hosted-server structs are opaque in both backends' headers; their layout (a size plus 128
+// bytes; identity, routing, app id, time, size, 2048 bytes) is checked against the sizes the
+// Steamworks SDK's own wrappers use.
+const _: () = {
+    assert!(size_of::<ours::SteamDatagramHostedAddress>() == 132);
+    assert!(size_of::<ours::SteamDatagramGameCoordinatorServerLogin>() == 2328);
+    assert!(offset_of!(ours::SteamDatagramGameCoordinatorServerLogin, m_appData) == 280);
+};
+
 // The sizes and offsets DESIGN.md recorded for Linux x86-64, so a change in both bindings at
 // once (a new SDK) is also noticed.
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]

@@ -118,15 +118,37 @@ pub struct ISteamNetworkingSignalingRecvContext {
 pub struct SteamDatagramRelayAuthTicket {
     _opaque: [u8; 0],
 }
-/// Opaque hosted dedicated server address blob.
+/// `SteamDatagramHostedAddress`: a hosted dedicated server's routing blob, to be sent to
+/// clients (its layout is not in the public SDK headers; it is a size and 128 bytes).
 #[repr(C)]
+#[derive(Clone, Copy)]
 pub struct SteamDatagramHostedAddress {
-    _opaque: [u8; 0],
+    /// Number of meaningful bytes in `m_data`.
+    pub m_cbSize: c_int,
+    /// The blob.
+    pub m_data: [c_char; 128],
 }
-/// Opaque game coordinator server login.
+
+/// Largest application data in a game coordinator login.
+pub const k_cbMaxSteamDatagramGameCoordinatorServerLoginAppData: usize = 2048;
+
+/// `SteamDatagramGameCoordinatorServerLogin`: what a hosted game server signs to prove who and
+/// where it is to the game's own backend.
 #[repr(C)]
+#[derive(Clone, Copy)]
 pub struct SteamDatagramGameCoordinatorServerLogin {
-    _opaque: [u8; 0],
+    /// The server's identity.
+    pub m_identity: SteamNetworkingIdentity,
+    /// Its routing blob (includes the data center).
+    pub m_routing: SteamDatagramHostedAddress,
+    /// The app id the server believes it runs.
+    pub m_nAppID: u32,
+    /// Unix time the login was generated.
+    pub m_rtime: u32,
+    /// Number of meaningful bytes in `m_appData`.
+    pub m_cbAppData: c_int,
+    /// Application data (set with `k_ESteamNetworkingConfig_...` on the server).
+    pub m_appData: [c_char; k_cbMaxSteamDatagramGameCoordinatorServerLoginAppData],
 }
 
 /// `SteamNetworkingIPAddr`: IPv6 address (IPv4 as mapped `::ffff:a.b.c.d`) and port.

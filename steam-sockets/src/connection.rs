@@ -1,7 +1,10 @@
 //! Connections: sending, receiving, closing, and what the library knows about them.
 
+use std::ffi::c_int;
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::time::Duration;
 
 use steam_sockets_sys as sys;
 
@@ -188,6 +191,114 @@ bitflags::bitflags! {
     }
 }
 
+/// Largest number of lanes a connection can have.
+pub const MAX_LANES: usize = 255;
+
+/// One outbound lane of a connection (see [`Connection::configure_lanes`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Lane {
+    /// Scheduling priority: lanes with a lower value are served first; a lane sends only while
+    /// every lane with a lower value is empty. Only the order matters, not the magnitude.
+    pub priority: i32,
+    /// Share of the bandwidth among lanes of equal priority, relative to the others; positive.
+    pub weight: u16,
+}
+
+/// Queue status of one lane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LaneStatus {
+    /// Unreliable bytes waiting to be sent.
+    pub pending_unreliable: usize,
+    /// Reliable bytes waiting to be sent.
+    pub pending_reliable: usize,
+    /// Reliable bytes sent but not yet acknowledged.
+    pub sent_unacked_reliable: usize,
+    /// Estimated time until data queued now would be sent.
+    pub queue_time: Duration,
+}
+
+impl LaneStatus {
+    fn from_raw(raw: &sys::SteamNetConnectionRealTimeLaneStatus_t) -> LaneStatus {
+        LaneStatus {
+            pending_unreliable: count(raw.m_cbPendingUnreliable),
+            pending_reliable: count(raw.m_cbPendingReliable),
+            sent_unacked_reliable: count(raw.m_cbSentUnackedReliable),
+            queue_time: micros(raw.m_usecQueueTime),
+        }
+    }
+}
+
+/// A snapshot of a connection's health and queues (see [`Connection::realtime_status`]).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq)]
+pub struct RealtimeStatus {
+    /// State.
+    pub state: ConnectionState,
+    /// Round-trip time, if measured.
+    pub ping: Option<Duration>,
+    /// Share of packets delivered end-to-end in order, measured locally (0..=1); negative when
+    /// unknown.
+    pub quality_local: f32,
+    /// The same, as measured by the peer.
+    pub quality_remote: f32,
+    /// Packets sent per second.
+    pub out_packets_per_sec: f32,
+    /// Bytes sent per second.
+    pub out_bytes_per_sec: f32,
+    /// Packets received per second.
+    pub in_packets_per_sec: f32,
+    /// Bytes received per second.
+    pub in_bytes_per_sec: f32,
+    /// The rate the library estimates it may send at, bytes per second.
+    pub send_rate_bytes_per_sec: usize,
+    /// Unreliable bytes waiting to be sent (all lanes).
+    pub pending_unreliable: usize,
+    /// Reliable bytes waiting to be sent (all lanes).
+    pub pending_reliable: usize,
+    /// Reliable bytes sent but not yet acknowledged.
+    pub sent_unacked_reliable: usize,
+    /// Estimated time until data queued now would be sent.
+    pub queue_time: Duration,
+    /// Largest jitter seen recently, if known.
+    pub max_jitter: Option<Duration>,
+    /// One entry per lane, in lane order.
+    pub lanes: Vec<LaneStatus>,
+}
+
+impl RealtimeStatus {
+    fn from_raw(
+        raw: &sys::SteamNetConnectionRealTimeStatus_t,
+        lanes: &[sys::SteamNetConnectionRealTimeLaneStatus_t],
+    ) -> RealtimeStatus {
+        RealtimeStatus {
+            state: ConnectionState::from_raw(raw.m_eState),
+            ping: u64::try_from(raw.m_nPing).ok().map(Duration::from_millis),
+            quality_local: raw.m_flConnectionQualityLocal,
+            quality_remote: raw.m_flConnectionQualityRemote,
+            out_packets_per_sec: raw.m_flOutPacketsPerSec,
+            out_bytes_per_sec: raw.m_flOutBytesPerSec,
+            in_packets_per_sec: raw.m_flInPacketsPerSec,
+            in_bytes_per_sec: raw.m_flInBytesPerSec,
+            send_rate_bytes_per_sec: count(raw.m_nSendRateBytesPerSecond),
+            pending_unreliable: count(raw.m_cbPendingUnreliable),
+            pending_reliable: count(raw.m_cbPendingReliable),
+            sent_unacked_reliable: count(raw.m_cbSentUnackedReliable),
+            queue_time: micros(raw.m_usecQueueTime),
+            max_jitter: u64::try_from(raw.m_usecMaxJitter).ok().map(Duration::from_micros),
+            lanes: lanes.iter().map(LaneStatus::from_raw).collect(),
+        }
+    }
+}
+
+/// A byte or packet count from the library; negative values (never expected) read as 0.
+fn count(n: c_int) -> usize {
+    usize::try_from(n).unwrap_or(0)
+}
+
+fn micros(us: i64) -> Duration {
+    Duration::from_micros(u64::try_from(us).unwrap_or(0))
+}
+
 /// What the library knows about a connection.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
@@ -284,11 +395,14 @@ fn close_args(reason: EndReason, debug: &str) -> Result<std::ffi::CString> {
 pub struct Connection {
     pub(crate) api: Api,
     pub(crate) handle: sys::HSteamNetConnection,
+    /// Outbound lanes configured so far (the library never reduces it), kept here so lane
+    /// indices and status queries can be checked without asking the library.
+    lanes: AtomicU16,
 }
 
 impl Connection {
     pub(crate) fn new(api: Api, handle: sys::HSteamNetConnection) -> Connection {
-        Connection { api, handle }
+        Connection { api, handle, lanes: AtomicU16::new(1) }
     }
 
     /// The connection's handle.
@@ -386,6 +500,230 @@ impl Connection {
         if ok { Ok(()) } else { Err(Error::InvalidHandle { function: "SetConnectionPollGroup" }) }
     }
 
+    /// Configures the connection's outbound lanes: independent message streams, each in order
+    /// and with its own message numbers, scheduled by priority (lower numbers first: a lane is
+    /// served only while every lane with a lower number is empty) and, among equal priorities,
+    /// by weight. Send on a lane with [`send_on_lane`](Connection::send_on_lane) or
+    /// [`Sockets::send_messages`](crate::Sockets::send_messages).
+    ///
+    /// ```no_run
+    /// # fn demo(conn: &steam_sockets::Connection) -> steam_sockets::Result<()> {
+    /// use steam_sockets::Lane;
+    /// // Lane 0: game state, always first. Lanes 1 and 2: chat and downloads, sharing what is
+    /// // left 3:1.
+    /// conn.configure_lanes(&[
+    ///     Lane { priority: 0, weight: 1 },
+    ///     Lane { priority: 10, weight: 3 },
+    ///     Lane { priority: 10, weight: 1 },
+    /// ])?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for no lanes, more than [`MAX_LANES`], fewer lanes than
+    /// already configured (the library cannot remove lanes), or a weight of 0; [`Error::InvalidHandle`] if the
+    /// connection no longer exists; [`Error::Library`] if the peer cannot use lanes.
+    pub fn configure_lanes(&self, lanes: &[Lane]) -> Result<()> {
+        let current = usize::from(self.lane_count());
+        if lanes.iter().any(|lane| lane.weight == 0) {
+            return Err(Error::InvalidArgument("lane weights must be positive".into()));
+        }
+        if lanes.is_empty() || lanes.len() > MAX_LANES || lanes.len() < current {
+            return Err(Error::InvalidArgument(format!(
+                "{} lanes: a connection has 1 to {MAX_LANES} lanes and cannot lose any (it has \
+                 {current})",
+                lanes.len()
+            )));
+        }
+        // The C API takes two arrays of one length; building both from one slice keeps them equal.
+        let priorities: Vec<c_int> = lanes.iter().map(|l| l.priority).collect();
+        let weights: Vec<u16> = lanes.iter().map(|l| l.weight).collect();
+        // SAFETY: live interface; both arrays hold `lanes.len()` (1..=255) elements.
+        let result = unsafe {
+            sys::SteamAPI_ISteamNetworkingSockets_ConfigureConnectionLanes(
+                self.api.sockets(),
+                self.handle,
+                lanes.len() as c_int,
+                priorities.as_ptr(),
+                weights.as_ptr(),
+            )
+        };
+        if result != sys::EResult::OK {
+            // The codes do not tell a dead handle from bad lanes; the handle can be checked.
+            self.info()
+                .map_err(|_| Error::InvalidHandle { function: "ConfigureConnectionLanes" })?;
+            if result == sys::EResult::InvalidParam {
+                return Err(Error::InvalidArgument(format!(
+                    "the library rejected the lanes {lanes:?}"
+                )));
+            }
+            check("ConfigureConnectionLanes", result)?;
+        }
+        self.lanes.store(lanes.len() as u16, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Number of outbound lanes (1 until [`configure_lanes`](Connection::configure_lanes)).
+    pub fn lane_count(&self) -> u16 {
+        self.lanes.load(Ordering::Relaxed)
+    }
+
+    /// Sends one message on `lane` and returns its message number on that lane.
+    ///
+    /// # Errors
+    /// [`Error::InvalidLane`] if `lane` is not below [`lane_count`](Connection::lane_count);
+    /// otherwise as for [`send`](Connection::send).
+    pub fn send_on_lane(&self, lane: u16, data: &[u8], flags: SendFlags) -> Result<i64> {
+        let mut results = Vec::with_capacity(1);
+        crate::message::send_batch(
+            self.api,
+            &[crate::Outgoing { connection: self, data, flags, lane }],
+            &mut results,
+        );
+        results.pop().unwrap_or(Err(Error::Failed { function: "SendMessages" }))
+    }
+
+    /// Sets the connection's name, shown in the library's debug output and descriptions.
+    ///
+    /// # Errors
+    /// [`Error::InteriorNul`] if `name` contains NUL; [`Error::InvalidHandle`] if the
+    /// connection no longer exists.
+    pub fn set_name(&self, name: &str) -> Result<()> {
+        let name = c_string("connection name", name)?;
+        self.info()?;
+        // SAFETY: live interface; `name` is a valid C string for the call (the library copies).
+        unsafe {
+            sys::SteamAPI_ISteamNetworkingSockets_SetConnectionName(
+                self.api.sockets(),
+                self.handle,
+                name.as_ptr(),
+            );
+        }
+        Ok(())
+    }
+
+    /// The connection's name (empty unless set).
+    ///
+    /// # Errors
+    /// [`Error::InvalidHandle`] if the connection no longer exists.
+    pub fn name(&self) -> Result<String> {
+        let mut buf: [std::ffi::c_char; 128] = [0; 128];
+        // SAFETY: live interface; `buf` is writable for its length, which is passed.
+        let ok = unsafe {
+            sys::SteamAPI_ISteamNetworkingSockets_GetConnectionName(
+                self.api.sockets(),
+                self.handle,
+                buf.as_mut_ptr(),
+                buf.len() as c_int,
+            )
+        };
+        if ok {
+            Ok(string_from_buf(&buf))
+        } else {
+            Err(Error::InvalidHandle { function: "GetConnectionName" })
+        }
+    }
+
+    /// Sets the connection's user data, a number the application chooses. It is copied into
+    /// every message received afterwards ([`Message::connection_user_data`]) and into
+    /// [`ConnectionInfo::user_data`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidHandle`] if the connection no longer exists.
+    pub fn set_user_data(&self, user_data: i64) -> Result<()> {
+        // SAFETY: live interface; any handle value is accepted.
+        let ok = unsafe {
+            sys::SteamAPI_ISteamNetworkingSockets_SetConnectionUserData(
+                self.api.sockets(),
+                self.handle,
+                user_data,
+            )
+        };
+        if ok { Ok(()) } else { Err(Error::InvalidHandle { function: "SetConnectionUserData" }) }
+    }
+
+    /// The connection's user data (-1 unless set).
+    ///
+    /// # Errors
+    /// [`Error::InvalidHandle`] if the connection no longer exists.
+    pub fn user_data(&self) -> Result<i64> {
+        // SAFETY: live interface; any handle value is accepted.
+        let value = unsafe {
+            sys::SteamAPI_ISteamNetworkingSockets_GetConnectionUserData(
+                self.api.sockets(),
+                self.handle,
+            )
+        };
+        // -1 is both the default value and the library's answer for a bad handle.
+        if value == -1 {
+            self.info().map_err(|_| Error::InvalidHandle { function: "GetConnectionUserData" })?;
+        }
+        Ok(value)
+    }
+
+    /// A quick snapshot of the connection's health and queues, with one [`LaneStatus`] per
+    /// configured lane.
+    ///
+    /// # Errors
+    /// [`Error::InvalidHandle`] if the connection no longer exists.
+    pub fn realtime_status(&self) -> Result<RealtimeStatus> {
+        let lane_count = usize::from(self.lane_count());
+        let mut raw = std::mem::MaybeUninit::<sys::SteamNetConnectionRealTimeStatus_t>::zeroed();
+        let mut raw_lanes: Vec<sys::SteamNetConnectionRealTimeLaneStatus_t> =
+            Vec::with_capacity(lane_count);
+        // SAFETY: live interface; `raw` is writable; `raw_lanes` has room for `lane_count`
+        // lane structs, the count passed.
+        let result = unsafe {
+            sys::SteamAPI_ISteamNetworkingSockets_GetConnectionRealTimeStatus(
+                self.api.sockets(),
+                self.handle,
+                raw.as_mut_ptr(),
+                lane_count as c_int,
+                raw_lanes.as_mut_ptr(),
+            )
+        };
+        // This function reports a bad handle as NoConnection, not InvalidParam.
+        if result == sys::EResult::NoConnection {
+            return Err(Error::InvalidHandle { function: "GetConnectionRealTimeStatus" });
+        }
+        check("GetConnectionRealTimeStatus", result)?;
+        // SAFETY: on success the library filled all `lane_count` lane structs (plain data).
+        unsafe { raw_lanes.set_len(lane_count) };
+        // SAFETY: zero-initialised plain data, filled by the library on success.
+        let raw = unsafe { raw.assume_init() };
+        Ok(RealtimeStatus::from_raw(&raw, &raw_lanes))
+    }
+
+    /// A detailed, human-readable status report of the connection, for debugging: its
+    /// description (handle, transport, peer address) on the first line, then the library's
+    /// report (rates, ping, quality, queues).
+    ///
+    /// # Errors
+    /// [`Error::InvalidHandle`] if the connection no longer exists.
+    pub fn detailed_status(&self) -> Result<String> {
+        // GNS's report does not name the peer; the description does.
+        let description = self.info()?.description;
+        let mut buf: Vec<std::ffi::c_char> = vec![0; 4096];
+        loop {
+            // SAFETY: live interface; `buf` is writable for its length, which is passed.
+            let needed = unsafe {
+                sys::SteamAPI_ISteamNetworkingSockets_GetDetailedConnectionStatus(
+                    self.api.sockets(),
+                    self.handle,
+                    buf.as_mut_ptr(),
+                    buf.len() as c_int,
+                )
+            };
+            match needed {
+                0 => return Ok(format!("{description}\n{}", string_from_buf(&buf))),
+                n if n > 0 && (n as usize) > buf.len() && n < (1 << 24) => {
+                    buf.resize(n as usize, 0)
+                }
+                _ => return Err(Error::InvalidHandle { function: "GetDetailedConnectionStatus" }),
+            }
+        }
+    }
+
     /// Closes the connection, telling the peer `reason` and `debug` (at most 127 bytes are
     /// sent). With `linger`, queued reliable messages are still delivered first.
     ///
@@ -422,7 +760,7 @@ impl Connection {
             // Nothing is left to hand back: the library had already destroyed it.
             Err(CloseError {
                 error: Error::InvalidHandle { function: "CloseConnection" },
-                object: Connection { api: this.api, handle: sys::k_HSteamNetConnection_Invalid },
+                object: Connection::new(this.api, sys::k_HSteamNetConnection_Invalid),
             })
         }
     }

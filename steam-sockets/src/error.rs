@@ -76,6 +76,22 @@ pub enum Error {
         max: usize,
     },
 
+    /// The library refused a certificate or certificate request.
+    #[error("certificate: {message}")]
+    Certificate {
+        /// The library's explanation.
+        message: String,
+    },
+
+    /// A message was addressed to a lane the connection does not have.
+    #[error("lane {lane} does not exist: the connection has {lanes} lane(s)")]
+    InvalidLane {
+        /// The requested lane.
+        lane: u16,
+        /// The connection's lane count.
+        lanes: u16,
+    },
+
     /// A string argument contains a NUL byte, which C strings cannot carry.
     #[error("{what} contains a NUL byte at offset {position}")]
     InteriorNul {
@@ -92,9 +108,27 @@ pub enum Error {
         input: String,
     },
 
+    /// A string could not be parsed as a [`NetworkIdentity`](crate::NetworkIdentity).
+    #[error("cannot parse {input:?} as a network identity")]
+    IdentityParse {
+        /// The rejected input.
+        input: String,
+    },
+
     /// An argument is outside the range the library accepts.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+
+    /// The library returned a configuration value this crate cannot represent: a data type
+    /// other than the one the SDK documents for the key, or a value outside the key's
+    /// documented range (for example a mode added by a newer library).
+    #[error("unexpected {key:?} value from the library: {detail}")]
+    UnexpectedConfigValue {
+        /// The key that was read.
+        key: crate::ConfigKey,
+        /// What was wrong with the value.
+        detail: String,
+    },
 
     /// The library reported a failure that has no more specific variant.
     #[error("{function} failed with {result}")]

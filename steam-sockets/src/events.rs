@@ -14,6 +14,7 @@ use crate::connection::{ConnectionId, ConnectionInfo, ConnectionState, IncomingC
 use crate::error::{Error, Result};
 use crate::ffi::string_from_buf;
 use crate::sockets::Api;
+use crate::steam_only::FakeIpResult;
 
 /// Something the library reported.
 #[non_exhaustive]
@@ -29,6 +30,9 @@ pub enum Event {
     AuthenticationStatus(ServiceStatus),
     /// Access to the Steam Datagram Relay network changed (Steam only).
     RelayNetworkStatus(RelayNetworkStatus),
+    /// A FakeIP request finished (Steam only; see
+    /// [`Sockets::begin_async_request_fake_ip`](crate::Sockets::begin_async_request_fake_ip)).
+    FakeIpResult(FakeIpResult),
 }
 
 /// A connection moved from `old_state` to `info.state`.
@@ -139,6 +143,15 @@ pub(crate) fn install_callbacks(api: Api) -> Result<()> {
     let relay: unsafe extern "C" fn(*mut sys::SteamRelayNetworkStatus_t) = on_relay_status;
     set(Key::Callback_AuthStatusChanged, auth as *mut _);
     set(Key::Callback_RelayNetworkStatusChanged, relay as *mut _);
+    #[cfg(feature = "steam")]
+    // SAFETY: live interface; the trampoline has the signature FakeIP results need. (GNS does
+    // not export this setter.)
+    unsafe {
+        sys::SteamAPI_ISteamNetworkingUtils_SetGlobalCallback_FakeIPResult(
+            api.utils(),
+            Some(on_fake_ip_result),
+        );
+    }
     Ok(())
 }
 
@@ -192,15 +205,18 @@ unsafe extern "C" fn on_relay_status(raw: *mut sys::SteamRelayNetworkStatus_t) {
     // SAFETY: as in `on_connection_status`.
     let Some(raw) = (unsafe { raw.as_ref() }) else { return };
     guard(|| {
-        let message = raw.m_debugMsg;
-        let status = RelayNetworkStatus {
-            availability: Availability::from_raw(raw.m_eAvail),
-            ping_measurement_in_progress: raw.m_bPingMeasurementInProgress != 0,
-            network_config: Availability::from_raw(raw.m_eAvailNetworkConfig),
-            any_relay: Availability::from_raw(raw.m_eAvailAnyRelay),
-            message: string_from_buf(&message),
-        };
+        let status = RelayNetworkStatus::from_raw(raw);
         routes::broadcast(|| Event::RelayNetworkStatus(status.clone()));
+    });
+}
+
+#[cfg(feature = "steam")]
+unsafe extern "C" fn on_fake_ip_result(raw: *mut sys::SteamNetworkingFakeIPResult_t) {
+    // SAFETY: as in `on_connection_status`.
+    let Some(raw) = (unsafe { raw.as_ref() }) else { return };
+    guard(|| {
+        let result = FakeIpResult::from_raw(raw);
+        routes::broadcast(|| Event::FakeIpResult(result.clone()));
     });
 }
 
@@ -266,6 +282,21 @@ pub(crate) mod routes {
                 r.connections.insert(handle, Arc::downgrade(hub));
             }
             handle
+        })
+    }
+
+    /// Creates both ends of a socket pair with the table locked (see `create_listen_socket`).
+    pub(crate) fn create_connection_pair(
+        hub: &Arc<Inner>,
+        create: impl FnOnce() -> (sys::HSteamNetConnection, sys::HSteamNetConnection),
+    ) {
+        write(|r| {
+            let (one, two) = create();
+            for handle in [one, two] {
+                if handle != sys::k_HSteamNetConnection_Invalid {
+                    r.connections.insert(handle, Arc::downgrade(hub));
+                }
+            }
         })
     }
 

@@ -41,9 +41,13 @@
 //! a Steam client at run time; `gns` builds GameNetworkingSockets from source (needs cmake,
 //! protobuf, OpenSSL) and needs nothing at run time. Functions a backend lacks return
 //! [`Error::Unsupported`].
+//!
+//! # Interface coverage
+#![doc = include_str!("support.md")]
 #![warn(missing_docs)]
 
 mod address;
+mod auth;
 mod config;
 mod connection;
 mod error;
@@ -51,24 +55,28 @@ mod events;
 mod ffi;
 mod identity;
 mod message;
+mod p2p;
 mod poll_group;
 mod socket;
 mod sockets;
+mod steam_only;
 mod utils;
 
 pub use address::*;
 pub use config::*;
 pub use connection::{
     CloseError, CloseReason, ClosedBy, Connection, ConnectionFlags, ConnectionId, ConnectionInfo,
-    ConnectionState, EndReason, IncomingConnection,
+    ConnectionState, EndReason, IncomingConnection, Lane, LaneStatus, MAX_LANES, RealtimeStatus,
 };
 pub use error::{Error, Result};
 pub use events::{Availability, ConnectionStatusChanged, Event, RelayNetworkStatus, ServiceStatus};
 pub use identity::*;
-pub use message::{MAX_MESSAGE_SIZE, Message, SendFlags, Timestamp};
+pub use message::{MAX_MESSAGE_SIZE, Message, Outgoing, SendFlags, Timestamp};
+pub use p2p::Signal;
 pub use poll_group::{PollGroup, PollGroupId};
 pub use socket::{ListenSocket, ListenSocketId};
 pub use sockets::{CallbackThread, GameServerConfig, InterfaceKind, ServerMode, Sockets};
+pub use steam_only::{FakeIpResult, FakeUdpPort, GameCoordinatorLogin, HostedAddress};
 pub use utils::*;
 
 /// Steam's result code (`EResult`), as kept in [`Error`].

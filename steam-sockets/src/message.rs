@@ -10,6 +10,7 @@ use steam_sockets_sys as sys;
 
 use crate::connection::ConnectionId;
 use crate::error::{Error, Result};
+use crate::sockets::Api;
 
 /// Largest message the library sends: 512 KiB.
 pub const MAX_MESSAGE_SIZE: usize = sys::k_cbMaxSteamNetworkingSocketsMessageSizeSend as usize;
@@ -206,4 +207,96 @@ pub(crate) fn receive_into(
     // pointer, so those slots are now initialised `Message`s.
     unsafe { buf.set_len(len + count) };
     Ok(count)
+}
+
+/// One message of a batch for [`Sockets::send_messages`](crate::Sockets::send_messages).
+#[derive(Debug, Clone, Copy)]
+pub struct Outgoing<'a> {
+    /// Where to send it.
+    pub connection: &'a crate::Connection,
+    /// The payload (copied into a library buffer).
+    pub data: &'a [u8],
+    /// How to send it.
+    pub flags: SendFlags,
+    /// Which lane (0 unless the connection has more; see
+    /// [`Connection::configure_lanes`](crate::Connection::configure_lanes)).
+    pub lane: u16,
+}
+
+/// Messages handed to `SendMessages` per call; the pointer and result arrays live on the stack,
+/// so a batch of any size allocates nothing in Rust.
+const CHUNK: usize = 64;
+
+/// Sends `messages` through `SendMessages`, appending one result per message to `results`, in
+/// order: the message number, or why that message was not sent. A bad message does not stop the
+/// others.
+pub(crate) fn send_batch(api: Api, messages: &[Outgoing<'_>], results: &mut Vec<Result<i64>>) {
+    results.reserve(messages.len());
+    for chunk in messages.chunks(CHUNK) {
+        let mut pointers = [std::ptr::null_mut::<sys::SteamNetworkingMessage_t>(); CHUNK];
+        let mut outcomes = [0i64; CHUNK];
+        // For each message of the chunk: its index in `pointers`, or the error that kept it out.
+        let mut slots: [Result<usize>; CHUNK] = std::array::from_fn(|_| Ok(0));
+        let mut queued = 0;
+        for (slot, message) in slots.iter_mut().zip(chunk) {
+            *slot = allocate(api, message).map(|raw| {
+                pointers[queued] = raw;
+                queued += 1;
+                queued - 1
+            });
+        }
+        if queued > 0 {
+            // SAFETY: live interface; `pointers[..queued]` are messages from AllocateMessage that
+            // this function owns and hands over (the library takes ownership of every one, sent
+            // or not); `outcomes` has room for `queued` results.
+            unsafe {
+                sys::SteamAPI_ISteamNetworkingSockets_SendMessages(
+                    api.sockets(),
+                    queued as c_int,
+                    pointers.as_ptr(),
+                    outcomes.as_mut_ptr(),
+                );
+            }
+        }
+        for slot in slots.into_iter().take(chunk.len()) {
+            results.push(slot.and_then(|index| match outcomes[index] {
+                number if number >= 0 => Ok(number),
+                negative => {
+                    let code = sys::EResult(i32::try_from(-negative).unwrap_or(i32::MAX));
+                    Err(Error::from_result("SendMessages", code))
+                }
+            }));
+        }
+    }
+}
+
+/// Checks one outgoing message and copies it into a message from `AllocateMessage`.
+fn allocate(api: Api, message: &Outgoing<'_>) -> Result<*mut sys::SteamNetworkingMessage_t> {
+    let (conn, data) = (message.connection, message.data);
+    if data.len() > MAX_MESSAGE_SIZE {
+        return Err(Error::MessageTooLarge { size: data.len(), max: MAX_MESSAGE_SIZE });
+    }
+    if message.lane >= conn.lane_count() {
+        return Err(Error::InvalidLane { lane: message.lane, lanes: conn.lane_count() });
+    }
+    // SAFETY: live interface; the size fits in c_int (checked above).
+    let raw = unsafe {
+        sys::SteamAPI_ISteamNetworkingUtils_AllocateMessage(api.utils(), data.len() as c_int)
+    };
+    // SAFETY: a non-null result is a message this function now owns, with a buffer of
+    // `data.len()` bytes (null data pointer when empty).
+    let msg = unsafe { raw.as_mut() }.ok_or(Error::Failed { function: "AllocateMessage" })?;
+    if !data.is_empty() {
+        // SAFETY: `m_pData` points to `data.len()` writable bytes that do not overlap `data`.
+        unsafe {
+            std::ptr::copy_nonoverlapping(data.as_ptr(), msg.m_pData.cast::<u8>(), data.len())
+        };
+    }
+    msg.m_conn = conn.handle;
+    msg.m_nFlags = message.flags.bits();
+    msg.m_idxLane = message.lane;
+    // GNS leaves this field uninitialised; nothing reads it for these messages, but never hand
+    // the library indeterminate memory.
+    msg.m_nUserData = 0;
+    Ok(raw)
 }

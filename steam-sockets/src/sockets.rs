@@ -17,7 +17,7 @@ use crate::connection::Connection;
 use crate::error::{Error, Result};
 use crate::events::{self, Event, routes};
 use crate::identity::NetworkIdentity;
-use crate::message::Timestamp;
+use crate::message::{Outgoing, Timestamp};
 use crate::poll_group::PollGroup;
 use crate::socket::ListenSocket;
 
@@ -462,6 +462,84 @@ impl Sockets {
             }
             handle => Ok(Connection::new(api, handle)),
         }
+    }
+
+    /// Sends a batch of messages, to any connections of this interface and on any lanes, with
+    /// one library call per 64 messages. Appends one result per message to `results`, in order:
+    /// its message number (per lane), or why it was not sent. A bad message (too large, unknown
+    /// lane, full send buffer, closed connection) does not stop the others.
+    ///
+    /// Reusing `results` (cleared between calls) keeps a send loop free of allocations in Rust;
+    /// each payload is copied once, into a library buffer.
+    ///
+    /// ```no_run
+    /// # fn demo(sockets: &steam_sockets::Sockets, players: &[steam_sockets::Connection]) {
+    /// use steam_sockets::{Outgoing, SendFlags};
+    /// let snapshot = b"world state";
+    /// let batch: Vec<Outgoing> = players
+    ///     .iter()
+    ///     .map(|p| Outgoing { connection: p, data: snapshot, flags: SendFlags::UNRELIABLE, lane: 0 })
+    ///     .collect();
+    /// let mut results = Vec::new();
+    /// sockets.send_messages(&batch, &mut results);
+    /// for (player, result) in players.iter().zip(&results) {
+    ///     if let Err(e) = result {
+    ///         eprintln!("{}: {e}", player.id());
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn send_messages(&self, messages: &[Outgoing<'_>], results: &mut Vec<Result<i64>>) {
+        crate::message::send_batch(self.api(), messages, results);
+    }
+
+    /// Creates two connections to each other: over the library's in-process buffers (fast; no
+    /// network or encryption), or with `loopback` over real UDP on localhost with the whole
+    /// protocol, useful for tests. Both ends are already connected. `identities` gives each
+    /// end's own identity, which the other end sees as its remote identity (default:
+    /// localhost).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for identities that cannot be represented; [`Error::Failed`]
+    /// if the library refuses.
+    pub fn create_socket_pair(
+        &self,
+        loopback: bool,
+        identities: Option<(&NetworkIdentity, &NetworkIdentity)>,
+    ) -> Result<(Connection, Connection)> {
+        let identities =
+            identities.map(|(a, b)| Ok::<_, Error>((a.to_raw()?, b.to_raw()?))).transpose()?;
+        // The C API takes each connection's *remote* identity, i.e. the other end's own: swap.
+        let (first_peer, second_peer) = match &identities {
+            Some((one, two)) => (two as *const sys::SteamNetworkingIdentity, one as *const _),
+            None => (std::ptr::null(), std::ptr::null()),
+        };
+        let api = self.api();
+        let (mut one, mut two) =
+            (sys::k_HSteamNetConnection_Invalid, sys::k_HSteamNetConnection_Invalid);
+        routes::create_connection_pair(&self.inner, || {
+            // SAFETY: live interface; the out-pointers are writable; the identity pointers are
+            // null or valid for the call.
+            let ok = unsafe {
+                sys::SteamAPI_ISteamNetworkingSockets_CreateSocketPair(
+                    api.sockets(),
+                    &mut one,
+                    &mut two,
+                    loopback,
+                    first_peer,
+                    second_peer,
+                )
+            };
+            if ok {
+                (one, two)
+            } else {
+                (sys::k_HSteamNetConnection_Invalid, sys::k_HSteamNetConnection_Invalid)
+            }
+        });
+        if one == sys::k_HSteamNetConnection_Invalid || two == sys::k_HSteamNetConnection_Invalid {
+            return Err(Error::Failed { function: "CreateSocketPair" });
+        }
+        Ok((Connection::new(api, one), Connection::new(api, two)))
     }
 
     /// Creates a poll group.

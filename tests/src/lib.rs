@@ -89,7 +89,7 @@ pub struct Request {
 
 impl Request {
     /// Listens, connects, and waits for the request.
-    pub fn new() -> Request {
+    pub fn connect() -> Request {
         let sockets = Sockets::init_gns().expect("init GNS");
         let listener = listen(&sockets, &[]);
         let client =

@@ -24,7 +24,7 @@ fn listen_connect_accept_echo() {
 
 #[test]
 fn incoming_request_reports_the_client_address_and_listen_socket() {
-    let Request { sockets: _sockets, listener, client, request } = Request::new();
+    let Request { sockets: _sockets, listener, client, request } = Request::connect();
     let info = request.info();
     assert_eq!(info.listen_socket, Some(listener.id()));
     assert_eq!(info.state, ConnectionState::Connecting);
@@ -52,7 +52,7 @@ fn connection_info_describes_both_ends() {
 
 #[test]
 fn reject_is_seen_by_the_client_with_reason_and_text() {
-    let Request { sockets, listener: _listener, client, request } = Request::new();
+    let Request { sockets, listener: _listener, client, request } = Request::connect();
     request.reject(EndReason::app(42).unwrap(), "server full").unwrap();
     let change = wait_for_state(&sockets, client.id(), ConnectionState::ClosedByPeer);
     let reason = change.info.close_reason().unwrap();
@@ -175,7 +175,7 @@ fn events_go_to_the_sockets_that_created_the_object() {
 
 #[test]
 fn accepting_after_the_peer_gave_up_is_a_typed_error() {
-    let Request { sockets, listener: _listener, client, request } = Request::new();
+    let Request { sockets, listener: _listener, client, request } = Request::connect();
     let id = request.id();
     client.close(EndReason::APP_GENERIC, "never mind", false).unwrap();
     wait_for_state(&sockets, id, ConnectionState::ClosedByPeer);

@@ -113,7 +113,7 @@ fn interior_nul_in_a_close_text_is_refused_and_the_connection_kept() {
 
 #[test]
 fn a_reject_with_bad_arguments_hands_the_request_back() {
-    let Request { sockets, listener: _listener, client, request } = Request::new();
+    let Request { sockets, listener: _listener, client, request } = Request::connect();
     let refused = request.reject(EndReason::REMOTE_TIMEOUT, "not an app code").unwrap_err();
     assert!(matches!(refused.error, Error::InvalidArgument(_)));
     let refused = refused.object.reject(EndReason::APP_GENERIC, "nul\0").unwrap_err();

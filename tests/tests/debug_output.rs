@@ -1,0 +1,149 @@
+//! The library's debug output reaches the `log` crate (GNS backend).
+//!
+//! A `log` logger is process-global, and so is the library's debug output setting: these tests
+//! live in a binary of their own, and run one at a time.
+#![cfg(feature = "gns")]
+
+use std::sync::{Mutex, MutexGuard, Once, PoisonError};
+use std::time::{Duration, Instant};
+
+use steam_sockets::{DEBUG_OUTPUT_LOG_TARGET, DebugOutputLevel, Error, Sockets};
+use steam_sockets_tests::{DEADLINE, Pair, listen};
+
+/// One record the capturing logger saw.
+#[derive(Debug, Clone)]
+struct Captured {
+    level: log::Level,
+    target: String,
+    text: String,
+    thread: Option<String>,
+}
+
+/// Every record logged in this process, in order.
+static CAPTURED: Mutex<Vec<Captured>> = Mutex::new(Vec::new());
+
+struct CapturingLogger;
+
+impl log::Log for CapturingLogger {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        let captured = Captured {
+            level: record.level(),
+            target: record.target().to_owned(),
+            text: record.args().to_string(),
+            thread: std::thread::current().name().map(str::to_owned),
+        };
+        CAPTURED.lock().unwrap_or_else(PoisonError::into_inner).push(captured);
+    }
+
+    fn flush(&self) {}
+}
+
+static LOGGER: CapturingLogger = CapturingLogger;
+
+/// Installs the capturing logger (once) and takes the lock that runs these tests one at a time.
+fn setup() -> MutexGuard<'static, ()> {
+    static INSTALL: Once = Once::new();
+    static SERIAL: Mutex<()> = Mutex::new(());
+    INSTALL.call_once(|| {
+        log::set_logger(&LOGGER).expect("no other logger in this test binary");
+        log::set_max_level(log::LevelFilter::Trace);
+    });
+    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The library's records captured so far.
+fn library_records() -> Vec<Captured> {
+    let captured = CAPTURED.lock().unwrap_or_else(PoisonError::into_inner);
+    captured.iter().filter(|record| record.target == DEBUG_OUTPUT_LOG_TARGET).cloned().collect()
+}
+
+/// Waits until a library record after the first `skip` matches `wanted`; returns its index.
+fn wait_for_record(skip: usize, wanted: impl Fn(&Captured) -> bool) -> (usize, Captured) {
+    let start = Instant::now();
+    loop {
+        let records = library_records();
+        if let Some(found) = records.iter().enumerate().skip(skip).find(|(_, r)| wanted(r)) {
+            return (found.0, found.1.clone());
+        }
+        assert!(start.elapsed() < DEADLINE, "no matching record within {DEADLINE:?}: {records:#?}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// What GNS logs, at level Error, when it cannot create a listen socket.
+fn is_listen_failure(record: &Captured) -> bool {
+    record.text.contains("Cannot create listen socket")
+}
+
+#[test]
+fn library_errors_reach_the_logger_from_the_forwarding_thread() {
+    let _serial = setup();
+    let sockets = Sockets::init_gns().unwrap();
+    sockets.set_debug_output(DebugOutputLevel::Warning).unwrap();
+    let skip = library_records().len();
+
+    // Listening twice on one port makes the library log an error, on this thread, while it
+    // holds its own lock.
+    let listener = listen(&sockets, &[]);
+    let addr = listener.local_addr().unwrap();
+    let second = sockets.listen_ip(addr, &[]);
+    assert_eq!(second.unwrap_err(), Error::Failed { function: "CreateListenSocketIP" });
+
+    let (_, record) = wait_for_record(skip, is_listen_failure);
+    assert_eq!(record.level, log::Level::Error);
+    assert_eq!(record.target, "steam_sockets::library");
+    assert_eq!(record.thread.as_deref(), Some("steam-sockets-log"));
+    assert_eq!(record.text, record.text.trim_end(), "no trailing newline");
+    sockets.set_debug_output(DebugOutputLevel::None).unwrap();
+}
+
+#[test]
+fn level_none_turns_debug_output_off() {
+    let _serial = setup();
+    let sockets = Sockets::init_gns().unwrap();
+    let listener = listen(&sockets, &[]);
+    let addr = listener.local_addr().unwrap();
+
+    // On: a port in use is logged.
+    sockets.set_debug_output(DebugOutputLevel::Warning).unwrap();
+    let skip = library_records().len();
+    sockets.listen_ip(addr, &[]).unwrap_err();
+    let (in_use_index, in_use) = wait_for_record(skip, is_listen_failure);
+
+    // Off: the same failure is not.
+    sockets.set_debug_output(DebugOutputLevel::None).unwrap();
+    sockets.listen_ip(addr, &[]).unwrap_err();
+
+    // On again: a different failure (an address this host does not have, TEST-NET-1). Records
+    // are forwarded in order, so once it is logged, anything logged while off would be too.
+    sockets.set_debug_output(DebugOutputLevel::Warning).unwrap();
+    sockets.listen_ip((std::net::Ipv4Addr::new(192, 0, 2, 1), addr.port()), &[]).unwrap_err();
+    let (not_here_index, not_here) =
+        wait_for_record(in_use_index + 1, |r| is_listen_failure(r) && r.text != in_use.text);
+    sockets.set_debug_output(DebugOutputLevel::None).unwrap();
+
+    let records = library_records();
+    let between = &records[in_use_index + 1..not_here_index];
+    assert!(
+        !between.iter().any(|r| r.text == in_use.text),
+        "logged while off: {between:#?} (then {not_here:?})"
+    );
+}
+
+#[test]
+fn verbose_output_reaches_the_lower_log_levels() {
+    let _serial = setup();
+    let sockets = Sockets::init_gns().unwrap();
+    sockets.set_debug_output(DebugOutputLevel::Verbose).unwrap();
+    let skip = library_records().len();
+    let pair = Pair::connect(&[]);
+    let (_, record) =
+        wait_for_record(skip, |r| matches!(r.level, log::Level::Info | log::Level::Debug));
+    sockets.set_debug_output(DebugOutputLevel::None).unwrap();
+    drop(pair);
+    assert_eq!(record.thread.as_deref(), Some("steam-sockets-log"));
+}
