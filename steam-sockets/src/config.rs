@@ -1431,34 +1431,10 @@ impl IntMode for IceImplementation {
 
 impl IntMode for DebugOutputLevel {
     fn to_int(self) -> Result<i32, String> {
-        use sys::ESteamNetworkingSocketsDebugOutputType as T;
-        let raw = match self {
-            DebugOutputLevel::None => T::None,
-            DebugOutputLevel::Bug => T::Bug,
-            DebugOutputLevel::Error => T::Error,
-            DebugOutputLevel::Important => T::Important,
-            DebugOutputLevel::Warning => T::Warning,
-            DebugOutputLevel::Msg => T::Msg,
-            DebugOutputLevel::Verbose => T::Verbose,
-            DebugOutputLevel::Debug => T::Debug,
-            DebugOutputLevel::Everything => T::Everything,
-        };
-        Ok(raw.0)
+        Ok(self.to_raw().0)
     }
     fn from_int(raw: i32) -> Option<Self> {
-        use sys::ESteamNetworkingSocketsDebugOutputType as T;
-        Some(match T(raw) {
-            T::None => DebugOutputLevel::None,
-            T::Bug => DebugOutputLevel::Bug,
-            T::Error => DebugOutputLevel::Error,
-            T::Important => DebugOutputLevel::Important,
-            T::Warning => DebugOutputLevel::Warning,
-            T::Msg => DebugOutputLevel::Msg,
-            T::Verbose => DebugOutputLevel::Verbose,
-            T::Debug => DebugOutputLevel::Debug,
-            T::Everything => DebugOutputLevel::Everything,
-            _ => return None,
-        })
+        DebugOutputLevel::from_raw(sys::ESteamNetworkingSocketsDebugOutputType(raw))
     }
 }
 

@@ -12,10 +12,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use crossbeam_channel::Sender;
 use steam_sockets_sys as sys;
 
-use crate::config::{ConfigValue, to_raw_options};
+use crate::config::ConfigValue;
 use crate::connection::{Connection, ConnectionId, ConnectionInfo};
 use crate::error::{Error, Result};
-use crate::events::routes;
 use crate::identity::NetworkIdentity;
 use crate::socket::ListenSocket;
 use crate::sockets::Sockets;
@@ -50,9 +49,7 @@ impl Sockets {
     /// [`Error::InvalidArgument`] for an out-of-range option; [`Error::Failed`] if the library
     /// refuses (for example, the port is taken).
     pub fn listen_p2p(&self, virtual_port: i32, options: &[ConfigValue]) -> Result<ListenSocket> {
-        let options = to_raw_options(options)?;
-        let api = self.api();
-        let handle = routes::create_listen_socket(&self.inner, || {
+        self.new_listen_socket("CreateListenSocketP2P", options, |api, options| {
             // SAFETY: live interface; `options` is valid for the call.
             unsafe {
                 sys::SteamAPI_ISteamNetworkingSockets_CreateListenSocketP2P(
@@ -62,8 +59,7 @@ impl Sockets {
                     options.as_ptr(),
                 )
             }
-        });
-        listen_socket(self, handle, "CreateListenSocketP2P")
+        })
     }
 
     /// Connects to a peer by identity and virtual port, using the platform's rendezvous
@@ -80,9 +76,7 @@ impl Sockets {
         options: &[ConfigValue],
     ) -> Result<Connection> {
         let peer = peer.to_raw()?;
-        let options = to_raw_options(options)?;
-        let api = self.api();
-        let handle = routes::create_connection(&self.inner, || {
+        self.new_connection("ConnectP2P", options, |api, options| {
             // SAFETY: live interface; `peer` and `options` are valid for the call.
             unsafe {
                 sys::SteamAPI_ISteamNetworkingSockets_ConnectP2P(
@@ -93,8 +87,7 @@ impl Sockets {
                     options.as_ptr(),
                 )
             }
-        });
-        connection(self, handle, "ConnectP2P")
+        })
     }
 
     /// Connects to a peer by identity, exchanging the connection's signaling messages through
@@ -118,10 +111,10 @@ impl Sockets {
         outbox: Sender<Signal>,
     ) -> Result<Connection> {
         let peer = peer.to_raw()?;
-        let options = to_raw_options(options)?;
+        // Checked before the signaling object exists, so an error cannot leak it.
+        crate::config::to_raw_options(options)?;
         let signaling = signaling::new(outbox)?;
-        let api = self.api();
-        let handle = routes::create_connection(&self.inner, || {
+        self.new_connection("ConnectP2PCustomSignaling", options, |api, options| {
             // SAFETY: live interface; `signaling` is a valid signaling object whose ownership
             // passes to the library (it releases it, even on failure); `peer` and `options` are
             // valid for the call.
@@ -135,8 +128,7 @@ impl Sockets {
                     options.as_ptr(),
                 )
             }
-        });
-        connection(self, handle, "ConnectP2PCustomSignaling")
+        })
     }
 
     /// Hands the library a signaling message that a peer's
@@ -164,28 +156,6 @@ impl Sockets {
             }
         })?;
         if ok { Ok(()) } else { Err(Error::Failed { function: "ReceivedP2PCustomSignal" }) }
-    }
-}
-
-fn listen_socket(
-    sockets: &Sockets,
-    handle: sys::HSteamListenSocket,
-    function: &'static str,
-) -> Result<ListenSocket> {
-    match handle {
-        sys::k_HSteamListenSocket_Invalid => Err(Error::Failed { function }),
-        handle => Ok(ListenSocket::new(sockets.api(), handle)),
-    }
-}
-
-fn connection(
-    sockets: &Sockets,
-    handle: sys::HSteamNetConnection,
-    function: &'static str,
-) -> Result<Connection> {
-    match handle {
-        sys::k_HSteamNetConnection_Invalid => Err(Error::Failed { function }),
-        handle => Ok(Connection::new(sockets.api(), handle)),
     }
 }
 

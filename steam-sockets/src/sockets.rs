@@ -12,7 +12,7 @@ use crossbeam_channel::{Receiver, Sender};
 use steam_sockets_sys as sys;
 
 use crate::address::{self, IntoSocketAddr};
-use crate::config::{ConfigValue, to_raw_options};
+use crate::config::{ConfigValue, RawOptions, to_raw_options};
 use crate::connection::Connection;
 use crate::error::{Error, Result};
 use crate::events::{self, Event, routes};
@@ -410,9 +410,7 @@ impl Sockets {
             )));
         }
         let addr = address::to_raw(addr);
-        let options = to_raw_options(options)?;
-        let api = self.api();
-        let handle = routes::create_listen_socket(&self.inner, || {
+        self.new_listen_socket("CreateListenSocketIP", options, |api, options| {
             // SAFETY: live interface; `addr` and `options` are valid for the call.
             unsafe {
                 sys::SteamAPI_ISteamNetworkingSockets_CreateListenSocketIP(
@@ -422,13 +420,7 @@ impl Sockets {
                     options.as_ptr(),
                 )
             }
-        });
-        match handle {
-            sys::k_HSteamListenSocket_Invalid => {
-                Err(Error::Failed { function: "CreateListenSocketIP" })
-            }
-            handle => Ok(ListenSocket::new(api, handle)),
-        }
+        })
     }
 
     /// Starts connecting to a host by IP address. The connection's progress arrives as
@@ -443,9 +435,7 @@ impl Sockets {
         options: &[ConfigValue],
     ) -> Result<Connection> {
         let addr = address::to_raw(addr.into_socket_addr()?);
-        let options = to_raw_options(options)?;
-        let api = self.api();
-        let handle = routes::create_connection(&self.inner, || {
+        self.new_connection("ConnectByIPAddress", options, |api, options| {
             // SAFETY: live interface; `addr` and `options` are valid for the call.
             unsafe {
                 sys::SteamAPI_ISteamNetworkingSockets_ConnectByIPAddress(
@@ -455,13 +445,7 @@ impl Sockets {
                     options.as_ptr(),
                 )
             }
-        });
-        match handle {
-            sys::k_HSteamNetConnection_Invalid => {
-                Err(Error::Failed { function: "ConnectByIPAddress" })
-            }
-            handle => Ok(Connection::new(api, handle)),
-        }
+        })
     }
 
     /// Sends a batch of messages, to any connections of this interface and on any lanes, with
@@ -540,6 +524,37 @@ impl Sockets {
             return Err(Error::Failed { function: "CreateSocketPair" });
         }
         Ok((Connection::new(api, one), Connection::new(api, two)))
+    }
+
+    /// Creates a listen socket through `create` with the routing table locked (so no event for
+    /// it can be dispatched before its route exists) and wraps the handle.
+    pub(crate) fn new_listen_socket(
+        &self,
+        function: &'static str,
+        options: &[ConfigValue],
+        create: impl FnOnce(Api, &RawOptions) -> sys::HSteamListenSocket,
+    ) -> Result<ListenSocket> {
+        let options = to_raw_options(options)?;
+        let api = self.api();
+        match routes::create_listen_socket(&self.inner, || create(api, &options)) {
+            sys::k_HSteamListenSocket_Invalid => Err(Error::Failed { function }),
+            handle => Ok(ListenSocket::new(api, handle)),
+        }
+    }
+
+    /// Creates an outbound connection through `create`, like `new_listen_socket`.
+    pub(crate) fn new_connection(
+        &self,
+        function: &'static str,
+        options: &[ConfigValue],
+        create: impl FnOnce(Api, &RawOptions) -> sys::HSteamNetConnection,
+    ) -> Result<Connection> {
+        let options = to_raw_options(options)?;
+        let api = self.api();
+        match routes::create_connection(&self.inner, || create(api, &options)) {
+            sys::k_HSteamNetConnection_Invalid => Err(Error::Failed { function }),
+            handle => Ok(Connection::new(api, handle)),
+        }
     }
 
     /// Creates a poll group.

@@ -14,10 +14,9 @@ use steam_sockets_sys as sys;
 
 use crate::ResultCode;
 use crate::address;
-use crate::config::{ConfigValue, to_raw_options};
+use crate::config::ConfigValue;
 use crate::connection::Connection;
 use crate::error::{Error, Result, check};
-use crate::events::routes;
 use crate::identity::NetworkIdentity;
 use crate::message::{MAX_MESSAGE_SIZE, Message, SendFlags, receive_into};
 use crate::socket::ListenSocket;
@@ -144,9 +143,7 @@ impl Sockets {
         options: &[ConfigValue],
     ) -> Result<ListenSocket> {
         steam_only!("CreateListenSocketP2PFakeIP", {
-            let options = to_raw_options(options)?;
-            let api = self.api();
-            let handle = routes::create_listen_socket(&self.inner, || {
+            self.new_listen_socket("CreateListenSocketP2PFakeIP", options, |api, options| {
                 // SAFETY: live interface; `options` is valid for the call.
                 unsafe {
                     sys::SteamAPI_ISteamNetworkingSockets_CreateListenSocketP2PFakeIP(
@@ -156,13 +153,7 @@ impl Sockets {
                         options.as_ptr(),
                     )
                 }
-            });
-            match handle {
-                sys::k_HSteamListenSocket_Invalid => {
-                    Err(Error::Failed { function: "CreateListenSocketP2PFakeIP" })
-                }
-                handle => Ok(ListenSocket::new(api, handle)),
-            }
+            })
         })
     }
 
@@ -196,9 +187,7 @@ impl Sockets {
         options: &[ConfigValue],
     ) -> Result<ListenSocket> {
         steam_only!("CreateHostedDedicatedServerListenSocket", {
-            let options = to_raw_options(options)?;
-            let api = self.api();
-            let handle = routes::create_listen_socket(&self.inner, || {
+            self.new_listen_socket("CreateHostedDedicatedServerListenSocket", options, |api, options| {
                 // SAFETY: live interface; `options` is valid for the call.
                 unsafe {
                     sys::SteamAPI_ISteamNetworkingSockets_CreateHostedDedicatedServerListenSocket(
@@ -208,13 +197,7 @@ impl Sockets {
                         options.as_ptr(),
                     )
                 }
-            });
-            match handle {
-                sys::k_HSteamListenSocket_Invalid => {
-                    Err(Error::Failed { function: "CreateHostedDedicatedServerListenSocket" })
-                }
-                handle => Ok(ListenSocket::new(api, handle)),
-            }
+            })
         })
     }
 
@@ -232,9 +215,7 @@ impl Sockets {
     ) -> Result<Connection> {
         steam_only!("ConnectToHostedDedicatedServer", {
             let server = server.to_raw()?;
-            let options = to_raw_options(options)?;
-            let api = self.api();
-            let handle = routes::create_connection(&self.inner, || {
+            self.new_connection("ConnectToHostedDedicatedServer", options, |api, options| {
                 // SAFETY: live interface; `server` and `options` are valid for the call.
                 unsafe {
                     sys::SteamAPI_ISteamNetworkingSockets_ConnectToHostedDedicatedServer(
@@ -245,13 +226,7 @@ impl Sockets {
                         options.as_ptr(),
                     )
                 }
-            });
-            match handle {
-                sys::k_HSteamNetConnection_Invalid => {
-                    Err(Error::Failed { function: "ConnectToHostedDedicatedServer" })
-                }
-                handle => Ok(Connection::new(api, handle)),
-            }
+            })
         })
     }
 

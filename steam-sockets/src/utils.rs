@@ -745,7 +745,7 @@ pub enum DebugOutputLevel {
 }
 
 impl DebugOutputLevel {
-    fn to_raw(self) -> sys::ESteamNetworkingSocketsDebugOutputType {
+    pub(crate) fn to_raw(self) -> sys::ESteamNetworkingSocketsDebugOutputType {
         use sys::ESteamNetworkingSocketsDebugOutputType as T;
         match self {
             DebugOutputLevel::None => T::None,
@@ -758,6 +758,23 @@ impl DebugOutputLevel {
             DebugOutputLevel::Debug => T::Debug,
             DebugOutputLevel::Everything => T::Everything,
         }
+    }
+
+    /// The level for a raw value, or `None` for one this crate does not know.
+    pub(crate) fn from_raw(raw: sys::ESteamNetworkingSocketsDebugOutputType) -> Option<Self> {
+        use sys::ESteamNetworkingSocketsDebugOutputType as T;
+        Some(match raw {
+            T::None => DebugOutputLevel::None,
+            T::Bug => DebugOutputLevel::Bug,
+            T::Error => DebugOutputLevel::Error,
+            T::Important => DebugOutputLevel::Important,
+            T::Warning => DebugOutputLevel::Warning,
+            T::Msg => DebugOutputLevel::Msg,
+            T::Verbose => DebugOutputLevel::Verbose,
+            T::Debug => DebugOutputLevel::Debug,
+            T::Everything => DebugOutputLevel::Everything,
+            _ => return None,
+        })
     }
 }
 
