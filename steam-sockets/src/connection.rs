@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
 
+use bytes::Bytes;
+
 use steam_sockets_sys as sys;
 
 use crate::address;
@@ -574,13 +576,28 @@ impl Connection {
     /// [`Error::InvalidLane`] if `lane` is not below [`lane_count`](Connection::lane_count);
     /// otherwise as for [`send`](Connection::send).
     pub fn send_on_lane(&self, lane: u16, data: &[u8], flags: SendFlags) -> Result<i64> {
-        let mut results = Vec::with_capacity(1);
-        crate::message::send_batch(
-            self.api,
-            &[crate::Outgoing { connection: self, data, flags, lane }],
-            &mut results,
-        );
-        results.pop().unwrap_or(Err(Error::Failed { function: "SendMessages" }))
+        let message = crate::Outgoing { connection: self, data: data.into(), flags, lane };
+        crate::message::send_one(self.api, message)
+    }
+
+    /// Sends `bytes` without copying them: the library keeps a reference until it is done
+    /// with the data. Returns the message number. In a steady send loop this allocates nothing
+    /// in Rust (a `Bytes` clone is a reference-count increment).
+    ///
+    /// ```no_run
+    /// # fn demo(conn: &steam_sockets::Connection) -> steam_sockets::Result<()> {
+    /// use bytes::Bytes;
+    /// use steam_sockets::SendFlags;
+    /// let level = Bytes::from(vec![0u8; 64 * 1024]);
+    /// conn.send_bytes(level.clone(), SendFlags::RELIABLE)?; // shares, does not copy
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As for [`send`](Connection::send).
+    pub fn send_bytes(&self, bytes: Bytes, flags: SendFlags) -> Result<i64> {
+        let message = crate::Outgoing { connection: self, data: (&bytes).into(), flags, lane: 0 };
+        crate::message::send_one(self.api, message)
     }
 
     /// Sets the connection's name, shown in the library's debug output and descriptions.

@@ -6,6 +6,8 @@ use std::ops::Deref;
 use std::ptr::NonNull;
 use std::time::Duration;
 
+use bytes::Bytes;
+
 use steam_sockets_sys as sys;
 
 use crate::connection::ConnectionId;
@@ -209,13 +211,66 @@ pub(crate) fn receive_into(
     Ok(count)
 }
 
+/// A payload to send.
+///
+/// Borrowed bytes are copied once, into a buffer the library allocates. [`Bytes`] are handed to
+/// the library without a copy: it keeps a reference (a reference-count increment, no
+/// allocation) until it no longer needs the data, then releases it from whichever thread it
+/// is on. Sending one `Bytes` to many connections shares the one buffer.
+#[derive(Debug, Clone, Copy)]
+pub enum Payload<'a> {
+    /// Copied into a library buffer.
+    Copied(&'a [u8]),
+    /// Shared with the library, not copied.
+    Shared(&'a Bytes),
+}
+
+impl Payload<'_> {
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        match self {
+            Payload::Copied(data) => data.len(),
+            Payload::Shared(bytes) => bytes.len(),
+        }
+    }
+
+    /// Whether the payload is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<'a> From<&'a [u8]> for Payload<'a> {
+    fn from(data: &'a [u8]) -> Self {
+        Payload::Copied(data)
+    }
+}
+
+impl<'a, const N: usize> From<&'a [u8; N]> for Payload<'a> {
+    fn from(data: &'a [u8; N]) -> Self {
+        Payload::Copied(data)
+    }
+}
+
+impl<'a> From<&'a Vec<u8>> for Payload<'a> {
+    fn from(data: &'a Vec<u8>) -> Self {
+        Payload::Copied(data)
+    }
+}
+
+impl<'a> From<&'a Bytes> for Payload<'a> {
+    fn from(bytes: &'a Bytes) -> Self {
+        Payload::Shared(bytes)
+    }
+}
+
 /// One message of a batch for [`Sockets::send_messages`](crate::Sockets::send_messages).
 #[derive(Debug, Clone, Copy)]
 pub struct Outgoing<'a> {
     /// Where to send it.
     pub connection: &'a crate::Connection,
-    /// The payload (copied into a library buffer).
-    pub data: &'a [u8],
+    /// What to send: borrowed bytes (copied) or [`Bytes`] (shared, no copy).
+    pub data: Payload<'a>,
     /// How to send it.
     pub flags: SendFlags,
     /// Which lane (0 unless the connection has more; see
@@ -227,11 +282,14 @@ pub struct Outgoing<'a> {
 /// so a batch of any size allocates nothing in Rust.
 const CHUNK: usize = 64;
 
-/// Sends `messages` through `SendMessages`, appending one result per message to `results`, in
-/// order: the message number, or why that message was not sent. A bad message does not stop the
-/// others.
-pub(crate) fn send_batch(api: Api, messages: &[Outgoing<'_>], results: &mut Vec<Result<i64>>) {
-    results.reserve(messages.len());
+/// Sends `messages` through `SendMessages` and reports one result per message to `on_result`,
+/// in order: the message number, or why that message was not sent. A bad message does not stop
+/// the others.
+pub(crate) fn send_batch(
+    api: Api,
+    messages: &[Outgoing<'_>],
+    mut on_result: impl FnMut(Result<i64>),
+) {
     for chunk in messages.chunks(CHUNK) {
         let mut pointers = [std::ptr::null_mut::<sys::SteamNetworkingMessage_t>(); CHUNK];
         let mut outcomes = [0i64; CHUNK];
@@ -259,7 +317,7 @@ pub(crate) fn send_batch(api: Api, messages: &[Outgoing<'_>], results: &mut Vec<
             }
         }
         for slot in slots.into_iter().take(chunk.len()) {
-            results.push(slot.and_then(|index| match outcomes[index] {
+            on_result(slot.and_then(|index| match outcomes[index] {
                 number if number >= 0 => Ok(number),
                 negative => {
                     let code = sys::EResult(i32::try_from(-negative).unwrap_or(i32::MAX));
@@ -270,33 +328,116 @@ pub(crate) fn send_batch(api: Api, messages: &[Outgoing<'_>], results: &mut Vec<
     }
 }
 
-/// Checks one outgoing message and copies it into a message from `AllocateMessage`.
+/// Sends one message through `SendMessages` (for lanes and shared payloads).
+pub(crate) fn send_one(api: Api, message: Outgoing<'_>) -> Result<i64> {
+    let mut result = Err(Error::Failed { function: "SendMessages" });
+    send_batch(api, &[message], |r| result = r);
+    result
+}
+
+/// Checks one outgoing message and turns it into a message from `AllocateMessage`: a copy of
+/// borrowed bytes, or a reference to shared ones.
 fn allocate(api: Api, message: &Outgoing<'_>) -> Result<*mut sys::SteamNetworkingMessage_t> {
-    let (conn, data) = (message.connection, message.data);
-    if data.len() > MAX_MESSAGE_SIZE {
-        return Err(Error::MessageTooLarge { size: data.len(), max: MAX_MESSAGE_SIZE });
+    let (conn, len) = (message.connection, message.data.len());
+    if len > MAX_MESSAGE_SIZE {
+        return Err(Error::MessageTooLarge { size: len, max: MAX_MESSAGE_SIZE });
     }
     if message.lane >= conn.lane_count() {
         return Err(Error::InvalidLane { lane: message.lane, lanes: conn.lane_count() });
     }
+    // A library buffer for a copy; none (null data, no free function) for shared bytes.
+    let buffer = match message.data {
+        Payload::Copied(_) => len,
+        Payload::Shared(_) => 0,
+    };
     // SAFETY: live interface; the size fits in c_int (checked above).
     let raw = unsafe {
-        sys::SteamAPI_ISteamNetworkingUtils_AllocateMessage(api.utils(), data.len() as c_int)
+        sys::SteamAPI_ISteamNetworkingUtils_AllocateMessage(api.utils(), buffer as c_int)
     };
     // SAFETY: a non-null result is a message this function now owns, with a buffer of
-    // `data.len()` bytes (null data pointer when empty).
+    // `buffer` bytes (null data pointer when 0).
     let msg = unsafe { raw.as_mut() }.ok_or(Error::Failed { function: "AllocateMessage" })?;
-    if !data.is_empty() {
-        // SAFETY: `m_pData` points to `data.len()` writable bytes that do not overlap `data`.
-        unsafe {
-            std::ptr::copy_nonoverlapping(data.as_ptr(), msg.m_pData.cast::<u8>(), data.len())
-        };
+    // GNS leaves this field uninitialised: always write it.
+    msg.m_nUserData = 0;
+    match message.data {
+        Payload::Copied(data) if !data.is_empty() => {
+            // SAFETY: `m_pData` points to `len` writable bytes that do not overlap `data`.
+            unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), msg.m_pData.cast::<u8>(), len) };
+        }
+        Payload::Shared(bytes) if !bytes.is_empty() => {
+            // The library only reads outbound data; the pointer is mutable in the C struct.
+            msg.m_pData = bytes.as_ptr().cast_mut().cast();
+            msg.m_cbSize = len as c_int;
+            msg.m_nUserData = owners::keep(bytes.clone()) as i64;
+            msg.m_pfnFreeData = Some(owners::release);
+        }
+        // Empty payloads carry no data (and nothing to release).
+        _ => {}
     }
     msg.m_conn = conn.handle;
     msg.m_nFlags = message.flags.bits();
     msg.m_idxLane = message.lane;
-    // GNS leaves this field uninitialised; nothing reads it for these messages, but never hand
-    // the library indeterminate memory.
-    msg.m_nUserData = 0;
     Ok(raw)
+}
+
+/// Keeps the `Bytes` behind shared payloads alive while the library holds them.
+///
+/// A message has one 64-bit field for its owner, and a `Bytes` is four words, so each owner
+/// lives in a heap slot whose address goes in that field. Slots are recycled through a bounded
+/// queue: once it holds as many slots as messages are in flight, sending allocates nothing.
+mod owners {
+    use std::mem::MaybeUninit;
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    use std::sync::OnceLock;
+
+    use bytes::Bytes;
+    use crossbeam_channel::{Receiver, Sender};
+    use steam_sockets_sys as sys;
+
+    type Slot = Box<MaybeUninit<Bytes>>;
+
+    /// Slots kept for reuse; beyond this many, returned slots are freed.
+    const SPARE_SLOTS: usize = 16 * 1024;
+
+    fn spare() -> &'static (Sender<Slot>, Receiver<Slot>) {
+        static SPARE: OnceLock<(Sender<Slot>, Receiver<Slot>)> = OnceLock::new();
+        SPARE.get_or_init(|| crossbeam_channel::bounded(SPARE_SLOTS))
+    }
+
+    /// Stores `bytes` in a slot and returns the slot's address, to be put in `m_nUserData`.
+    pub(super) fn keep(bytes: Bytes) -> *mut MaybeUninit<Bytes> {
+        let mut slot = spare().1.try_recv().unwrap_or_else(|_| Box::new(MaybeUninit::uninit()));
+        slot.write(bytes);
+        Box::into_raw(slot)
+    }
+
+    /// `m_pfnFreeData` of shared payloads: drops the owner and recycles its slot. The library
+    /// calls it once per message, on any thread, possibly before `SendMessages` returns. It
+    /// must not read `m_cbSize`, which the library may have changed.
+    pub(super) unsafe extern "C" fn release(message: *mut sys::SteamNetworkingMessage_t) {
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            // SAFETY: the library passes the message this function was installed on.
+            let Some(message) = (unsafe { message.as_mut() }) else { return };
+            let slot = message.m_nUserData as *mut MaybeUninit<Bytes>;
+            if slot.is_null() {
+                return;
+            }
+            message.m_nUserData = 0;
+            // SAFETY: `slot` came from `keep` (Box::into_raw of an initialised slot) and the
+            // library calls this once per message, so it is reclaimed and dropped once.
+            let mut slot = unsafe { Box::from_raw(slot) };
+            // SAFETY: `keep` initialised it, and nothing has dropped it since.
+            unsafe { slot.assume_init_drop() };
+            // A full queue just means enough spares: the slot is freed instead.
+            let _ = spare().0.try_send(slot);
+        }));
+    }
+}
+
+impl From<Message> for Bytes {
+    /// Turns a received message into `Bytes` without copying: the message is released when
+    /// the last `Bytes` sharing it drops. (One small allocation holds the message.)
+    fn from(message: Message) -> Bytes {
+        if message.is_empty() { Bytes::new() } else { Bytes::from_owner(message) }
+    }
 }

@@ -453,16 +453,19 @@ impl Sockets {
     /// its message number (per lane), or why it was not sent. A bad message (too large, unknown
     /// lane, full send buffer, closed connection) does not stop the others.
     ///
-    /// Reusing `results` (cleared between calls) keeps a send loop free of allocations in Rust;
-    /// each payload is copied once, into a library buffer.
+    /// Reusing `results` (cleared between calls) keeps a send loop free of allocations in Rust.
+    /// Borrowed payloads are copied once, into library buffers; [`Bytes`](bytes::Bytes)
+    /// payloads are not copied at all (see [`Payload`](crate::Payload)).
     ///
     /// ```no_run
     /// # fn demo(sockets: &steam_sockets::Sockets, players: &[steam_sockets::Connection]) {
+    /// use bytes::Bytes;
     /// use steam_sockets::{Outgoing, SendFlags};
-    /// let snapshot = b"world state";
+    /// // One buffer, shared by every message: no copy, no allocation per player.
+    /// let snapshot = Bytes::from_static(b"world state");
     /// let batch: Vec<Outgoing> = players
     ///     .iter()
-    ///     .map(|p| Outgoing { connection: p, data: snapshot, flags: SendFlags::UNRELIABLE, lane: 0 })
+    ///     .map(|p| Outgoing { connection: p, data: (&snapshot).into(), flags: SendFlags::UNRELIABLE, lane: 0 })
     ///     .collect();
     /// let mut results = Vec::new();
     /// sockets.send_messages(&batch, &mut results);
@@ -474,7 +477,8 @@ impl Sockets {
     /// # }
     /// ```
     pub fn send_messages(&self, messages: &[Outgoing<'_>], results: &mut Vec<Result<i64>>) {
-        crate::message::send_batch(self.api(), messages, results);
+        results.reserve(messages.len());
+        crate::message::send_batch(self.api(), messages, |result| results.push(result));
     }
 
     /// Creates two connections to each other: over the library's in-process buffers (fast; no

@@ -6,8 +6,8 @@
 use std::time::{Duration, Instant};
 
 use steam_sockets::{
-    ConfigValue, Connection, ConnectionFlags, Error, Lane, NetworkIdentity, Outgoing, SendFlags,
-    Signal, Sockets,
+    ConfigValue, Connection, ConnectionFlags, Error, Lane, NetworkIdentity, Outgoing, Payload,
+    SendFlags, Signal, Sockets,
 };
 use steam_sockets_tests::{DEADLINE, Pair, receive_n};
 
@@ -184,12 +184,17 @@ fn batch_sends_report_each_message_and_deliver_the_good_ones() {
     let (c, d) = sockets.create_socket_pair(false, None).unwrap();
     let big = vec![0u8; steam_sockets::MAX_MESSAGE_SIZE + 1];
     let batch = [
-        Outgoing { connection: &a, data: b"one", flags: SendFlags::RELIABLE, lane: 0 },
-        Outgoing { connection: &a, data: &big, flags: SendFlags::RELIABLE, lane: 0 },
-        Outgoing { connection: &c, data: b"two", flags: SendFlags::RELIABLE, lane: 0 },
-        Outgoing { connection: &a, data: b"lane?", flags: SendFlags::RELIABLE, lane: 3 },
-        Outgoing { connection: &a, data: b"three", flags: SendFlags::RELIABLE, lane: 0 },
-        Outgoing { connection: &c, data: &[], flags: SendFlags::RELIABLE, lane: 0 },
+        Outgoing { connection: &a, data: b"one".into(), flags: SendFlags::RELIABLE, lane: 0 },
+        Outgoing { connection: &a, data: (&big).into(), flags: SendFlags::RELIABLE, lane: 0 },
+        Outgoing { connection: &c, data: b"two".into(), flags: SendFlags::RELIABLE, lane: 0 },
+        Outgoing { connection: &a, data: b"lane?".into(), flags: SendFlags::RELIABLE, lane: 3 },
+        Outgoing { connection: &a, data: b"three".into(), flags: SendFlags::RELIABLE, lane: 0 },
+        Outgoing {
+            connection: &c,
+            data: Payload::Copied(&[]),
+            flags: SendFlags::RELIABLE,
+            lane: 0,
+        },
     ];
     let mut results = Vec::new();
     sockets.send_messages(&batch, &mut results);
@@ -213,7 +218,7 @@ fn batches_larger_than_one_library_call_keep_order_and_results() {
     let payloads: Vec<[u8; 2]> = (0..200u16).map(|i| i.to_le_bytes()).collect();
     let batch: Vec<Outgoing> = payloads
         .iter()
-        .map(|p| Outgoing { connection: &a, data: p, flags: SendFlags::RELIABLE, lane: 0 })
+        .map(|p| Outgoing { connection: &a, data: p.into(), flags: SendFlags::RELIABLE, lane: 0 })
         .collect();
     let mut results = Vec::new();
     sockets.send_messages(&batch, &mut results);
@@ -230,8 +235,18 @@ fn a_batch_to_a_closed_connection_reports_it_per_message() {
     let mut results = Vec::new();
     sockets.send_messages(
         &[
-            Outgoing { connection: &server, data: b"lost", flags: SendFlags::RELIABLE, lane: 0 },
-            Outgoing { connection: &client, data: b"queued", flags: SendFlags::RELIABLE, lane: 0 },
+            Outgoing {
+                connection: &server,
+                data: b"lost".into(),
+                flags: SendFlags::RELIABLE,
+                lane: 0,
+            },
+            Outgoing {
+                connection: &client,
+                data: b"queued".into(),
+                flags: SendFlags::RELIABLE,
+                lane: 0,
+            },
         ],
         &mut results,
     );
