@@ -284,55 +284,74 @@ const CHUNK: usize = 64;
 
 /// Sends `messages` through `SendMessages` and reports one result per message to `on_result`,
 /// in order: the message number, or why that message was not sent. A bad message does not stop
-/// the others.
+/// the others: the messages queued before it are sent first, so results stay in order without
+/// storing any.
 pub(crate) fn send_batch(
     api: Api,
     messages: &[Outgoing<'_>],
     mut on_result: impl FnMut(Result<i64>),
 ) {
-    for chunk in messages.chunks(CHUNK) {
-        let mut pointers = [std::ptr::null_mut::<sys::SteamNetworkingMessage_t>(); CHUNK];
-        let mut outcomes = [0i64; CHUNK];
-        // For each message of the chunk: its index in `pointers`, or the error that kept it out.
-        let mut slots: [Result<usize>; CHUNK] = std::array::from_fn(|_| Ok(0));
-        let mut queued = 0;
-        for (slot, message) in slots.iter_mut().zip(chunk) {
-            *slot = allocate(api, message).map(|raw| {
+    let mut pointers = [std::ptr::null_mut::<sys::SteamNetworkingMessage_t>(); CHUNK];
+    let mut queued = 0;
+    for message in messages {
+        match allocate(api, message) {
+            Ok(raw) => {
                 pointers[queued] = raw;
                 queued += 1;
-                queued - 1
-            });
-        }
-        if queued > 0 {
-            // SAFETY: live interface; `pointers[..queued]` are messages from AllocateMessage that
-            // this function owns and hands over (the library takes ownership of every one, sent
-            // or not); `outcomes` has room for `queued` results.
-            unsafe {
-                sys::SteamAPI_ISteamNetworkingSockets_SendMessages(
-                    api.sockets(),
-                    queued as c_int,
-                    pointers.as_ptr(),
-                    outcomes.as_mut_ptr(),
-                );
+                if queued == CHUNK {
+                    hand_over(api, &pointers[..queued], &mut on_result);
+                    queued = 0;
+                }
+            }
+            Err(error) => {
+                hand_over(api, &pointers[..queued], &mut on_result);
+                queued = 0;
+                on_result(Err(error));
             }
         }
-        for slot in slots.into_iter().take(chunk.len()) {
-            on_result(slot.and_then(|index| match outcomes[index] {
-                number if number >= 0 => Ok(number),
-                negative => {
-                    let code = sys::EResult(i32::try_from(-negative).unwrap_or(i32::MAX));
-                    Err(Error::from_result("SendMessages", code))
-                }
-            }));
-        }
     }
+    hand_over(api, &pointers[..queued], &mut on_result);
 }
 
 /// Sends one message through `SendMessages` (for lanes and shared payloads).
 pub(crate) fn send_one(api: Api, message: Outgoing<'_>) -> Result<i64> {
+    let raw = allocate(api, &message)?;
     let mut result = Err(Error::Failed { function: "SendMessages" });
-    send_batch(api, &[message], |r| result = r);
+    hand_over(api, &[raw], |r| result = r);
     result
+}
+
+/// Gives `messages` (at most [`CHUNK`], from `allocate`) to `SendMessages` and reports their
+/// results in order.
+fn hand_over(
+    api: Api,
+    messages: &[*mut sys::SteamNetworkingMessage_t],
+    mut on_result: impl FnMut(Result<i64>),
+) {
+    if messages.is_empty() {
+        return;
+    }
+    let mut outcomes = [0i64; CHUNK];
+    // SAFETY: live interface; `messages` are messages from AllocateMessage that the caller owns
+    // and hands over (the library takes ownership of every one, sent or not); `outcomes` has
+    // room for all of them (at most CHUNK).
+    unsafe {
+        sys::SteamAPI_ISteamNetworkingSockets_SendMessages(
+            api.sockets(),
+            messages.len() as c_int,
+            messages.as_ptr(),
+            outcomes.as_mut_ptr(),
+        );
+    }
+    for &outcome in &outcomes[..messages.len()] {
+        on_result(match outcome {
+            number if number >= 0 => Ok(number),
+            negative => {
+                let code = sys::EResult(i32::try_from(-negative).unwrap_or(i32::MAX));
+                Err(Error::from_result("SendMessages", code))
+            }
+        });
+    }
 }
 
 /// Checks one outgoing message and turns it into a message from `AllocateMessage`: a copy of
