@@ -97,9 +97,11 @@ fn steady_send_and_receive_loops_allocate_nothing_per_message() {
 
     // Warm up each path once: buffers reach their size, the shared payload's reference count
     // is set up, and the owner slots fill their recycling queue.
-    exchange(&b, &mut inbox, 1000, |_| drop(a.send(&payload, SendFlags::RELIABLE).unwrap()));
     exchange(&b, &mut inbox, 1000, |_| {
-        drop(a.send_bytes(shared.clone(), SendFlags::RELIABLE).unwrap())
+        a.send(&payload, SendFlags::RELIABLE).unwrap();
+    });
+    exchange(&b, &mut inbox, 1000, |_| {
+        a.send_bytes(shared.clone(), SendFlags::RELIABLE).unwrap();
     });
     let mut results = Vec::with_capacity(1);
     exchange(&b, &mut inbox, 1000, |_| {
@@ -116,11 +118,13 @@ fn steady_send_and_receive_loops_allocate_nothing_per_message() {
     });
 
     let copied = allocations_in(|| {
-        exchange(&b, &mut inbox, MESSAGES, |_| drop(a.send(&payload, SendFlags::RELIABLE).unwrap()))
+        exchange(&b, &mut inbox, MESSAGES, |_| {
+            a.send(&payload, SendFlags::RELIABLE).unwrap();
+        })
     });
     let zero_copy = allocations_in(|| {
         exchange(&b, &mut inbox, MESSAGES, |_| {
-            drop(a.send_bytes(shared.clone(), SendFlags::RELIABLE).unwrap())
+            a.send_bytes(shared.clone(), SendFlags::RELIABLE).unwrap();
         })
     });
     let batched = allocations_in(|| {
