@@ -419,6 +419,7 @@ impl Connection {
     /// send buffer is full (back-pressure: retry later); [`Error::NotConnected`] when the
     /// connection is closed or not yet connected; [`Error::InvalidHandle`] when the library has
     /// destroyed it.
+    #[inline]
     pub fn send(&self, data: &[u8], flags: SendFlags) -> Result<i64> {
         if data.len() > MAX_MESSAGE_SIZE {
             return Err(Error::MessageTooLarge { size: data.len(), max: MAX_MESSAGE_SIZE });
@@ -596,8 +597,7 @@ impl Connection {
     /// # Errors
     /// As for [`send`](Connection::send).
     pub fn send_bytes(&self, bytes: Bytes, flags: SendFlags) -> Result<i64> {
-        let message = crate::Outgoing { connection: self, data: (&bytes).into(), flags, lane: 0 };
-        crate::message::send_one(self.api, message)
+        crate::message::send_owned(self.api, self, bytes, flags)
     }
 
     /// Sets the connection's name, shown in the library's debug output and descriptions.

@@ -83,6 +83,15 @@ pub enum Error {
         message: String,
     },
 
+    /// Not sent: an earlier message of the same batch to the same connection failed, and the
+    /// library stops a connection's messages at its first failure. Nothing was queued; handle
+    /// that failure, then resend this message (the order within a lane is preserved).
+    #[error("{function}: not attempted after an earlier message to the same connection failed")]
+    NotAttempted {
+        /// The function that skipped it.
+        function: &'static str,
+    },
+
     /// A message was addressed to a lane the connection does not have.
     #[error("lane {lane} does not exist: the connection has {lanes} lane(s)")]
     InvalidLane {

@@ -94,12 +94,14 @@ unsafe impl Send for Message {}
 unsafe impl Sync for Message {}
 
 impl Message {
+    #[inline]
     fn raw(&self) -> &sys::SteamNetworkingMessage_t {
         // SAFETY: the pointer came from a receive call and stays valid until `Drop` releases it.
         unsafe { self.0.as_ref() }
     }
 
     /// The payload.
+    #[inline]
     pub fn data(&self) -> &[u8] {
         let raw = self.raw();
         let len = usize::try_from(raw.m_cbSize).unwrap_or(0);
@@ -113,36 +115,43 @@ impl Message {
     }
 
     /// The connection the message arrived on.
+    #[inline]
     pub fn connection(&self) -> ConnectionId {
         ConnectionId(self.raw().m_conn)
     }
 
     /// The lane it was sent on (0 unless the sender configured lanes).
+    #[inline]
     pub fn lane(&self) -> u16 {
         self.raw().m_idxLane
     }
 
     /// The sender's message number; numbers increase by one per message on each lane.
+    #[inline]
     pub fn message_number(&self) -> i64 {
         self.raw().m_nMessageNumber
     }
 
     /// When the message arrived, on the library's local clock.
+    #[inline]
     pub fn received_at(&self) -> Timestamp {
         Timestamp(self.raw().m_usecTimeReceived)
     }
 
     /// The flags it was sent with, as far as the receiver sees them ([`SendFlags::RELIABLE`]).
+    #[inline]
     pub fn flags(&self) -> SendFlags {
         SendFlags::from_bits_retain(self.raw().m_nFlags)
     }
 
     /// Whether it was sent reliably.
+    #[inline]
     pub fn is_reliable(&self) -> bool {
         self.flags().contains(SendFlags::RELIABLE)
     }
 
     /// The connection's user data when the message was received.
+    #[inline]
     pub fn connection_user_data(&self) -> i64 {
         self.raw().m_nConnUserData
     }
@@ -151,12 +160,14 @@ impl Message {
 impl Deref for Message {
     type Target = [u8];
 
+    #[inline]
     fn deref(&self) -> &[u8] {
         self.data()
     }
 }
 
 impl AsRef<[u8]> for Message {
+    #[inline]
     fn as_ref(&self) -> &[u8] {
         self.data()
     }
@@ -345,7 +356,10 @@ fn hand_over(
     }
     for &outcome in &outcomes[..messages.len()] {
         on_result(match outcome {
-            number if number >= 0 => Ok(number),
+            number if number > 0 => Ok(number),
+            // 0 is never a message number: the library skipped this message after an earlier
+            // one to the same connection failed (and, owning it, freed it).
+            0 => Err(Error::NotAttempted { function: "SendMessages" }),
             negative => {
                 let code = sys::EResult(i32::try_from(-negative).unwrap_or(i32::MAX));
                 Err(Error::from_result("SendMessages", code))
@@ -354,20 +368,55 @@ fn hand_over(
     }
 }
 
+/// What `allocate` puts in a message: bytes to copy, or shared bytes to keep.
+enum Data<'a> {
+    Copy(&'a [u8]),
+    Share(Bytes),
+}
+
+impl Data<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Data::Copy(data) => data.len(),
+            Data::Share(bytes) => bytes.len(),
+        }
+    }
+}
+
+impl<'a> From<Payload<'a>> for Data<'a> {
+    fn from(payload: Payload<'a>) -> Self {
+        match payload {
+            Payload::Copied(data) => Data::Copy(data),
+            // A reference-count increment: the library keeps its own reference.
+            Payload::Shared(bytes) => Data::Share(bytes.clone()),
+        }
+    }
+}
+
 /// Checks one outgoing message and turns it into a message from `AllocateMessage`: a copy of
 /// borrowed bytes, or a reference to shared ones.
 fn allocate(api: Api, message: &Outgoing<'_>) -> Result<*mut sys::SteamNetworkingMessage_t> {
-    let (conn, len) = (message.connection, message.data.len());
+    allocate_data(api, message.connection, message.data.into(), message.flags, message.lane)
+}
+
+fn allocate_data(
+    api: Api,
+    conn: &crate::Connection,
+    data: Data<'_>,
+    flags: SendFlags,
+    lane: u16,
+) -> Result<*mut sys::SteamNetworkingMessage_t> {
+    let len = data.len();
     if len > MAX_MESSAGE_SIZE {
         return Err(Error::MessageTooLarge { size: len, max: MAX_MESSAGE_SIZE });
     }
-    if message.lane >= conn.lane_count() {
-        return Err(Error::InvalidLane { lane: message.lane, lanes: conn.lane_count() });
+    if lane >= conn.lane_count() {
+        return Err(Error::InvalidLane { lane, lanes: conn.lane_count() });
     }
     // A library buffer for a copy; none (null data, no free function) for shared bytes.
-    let buffer = match message.data {
-        Payload::Copied(_) => len,
-        Payload::Shared(_) => 0,
+    let buffer = match data {
+        Data::Copy(_) => len,
+        Data::Share(_) => 0,
     };
     // SAFETY: live interface; the size fits in c_int (checked above).
     let raw = unsafe {
@@ -378,25 +427,38 @@ fn allocate(api: Api, message: &Outgoing<'_>) -> Result<*mut sys::SteamNetworkin
     let msg = unsafe { raw.as_mut() }.ok_or(Error::Failed { function: "AllocateMessage" })?;
     // GNS leaves this field uninitialised: always write it.
     msg.m_nUserData = 0;
-    match message.data {
-        Payload::Copied(data) if !data.is_empty() => {
+    match data {
+        Data::Copy(data) if !data.is_empty() => {
             // SAFETY: `m_pData` points to `len` writable bytes that do not overlap `data`.
             unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), msg.m_pData.cast::<u8>(), len) };
         }
-        Payload::Shared(bytes) if !bytes.is_empty() => {
+        Data::Share(bytes) if !bytes.is_empty() => {
             // The library only reads outbound data; the pointer is mutable in the C struct.
             msg.m_pData = bytes.as_ptr().cast_mut().cast();
             msg.m_cbSize = len as c_int;
-            msg.m_nUserData = owners::keep(bytes.clone()) as i64;
+            msg.m_nUserData = owners::keep(bytes) as i64;
             msg.m_pfnFreeData = Some(owners::release);
         }
-        // Empty payloads carry no data (and nothing to release).
+        // Empty payloads carry no data (and nothing to keep).
         _ => {}
     }
     msg.m_conn = conn.handle;
-    msg.m_nFlags = message.flags.bits();
-    msg.m_idxLane = message.lane;
+    msg.m_nFlags = flags.bits();
+    msg.m_idxLane = lane;
     Ok(raw)
+}
+
+/// Sends `bytes` on lane 0 without copying and without cloning them.
+pub(crate) fn send_owned(
+    api: Api,
+    conn: &crate::Connection,
+    bytes: Bytes,
+    flags: SendFlags,
+) -> Result<i64> {
+    let raw = allocate_data(api, conn, Data::Share(bytes), flags, 0)?;
+    let mut result = Err(Error::Failed { function: "SendMessages" });
+    hand_over(api, &[raw], |r| result = r);
+    result
 }
 
 /// Keeps the `Bytes` behind shared payloads alive while the library holds them.
@@ -410,7 +472,7 @@ mod owners {
     use std::sync::OnceLock;
 
     use bytes::Bytes;
-    use crossbeam_channel::{Receiver, Sender};
+    use crossbeam_queue::ArrayQueue;
     use steam_sockets_sys as sys;
 
     type Slot = Box<MaybeUninit<Bytes>>;
@@ -418,14 +480,15 @@ mod owners {
     /// Slots kept for reuse; beyond this many, returned slots are freed.
     const SPARE_SLOTS: usize = 16 * 1024;
 
-    fn spare() -> &'static (Sender<Slot>, Receiver<Slot>) {
-        static SPARE: OnceLock<(Sender<Slot>, Receiver<Slot>)> = OnceLock::new();
-        SPARE.get_or_init(|| crossbeam_channel::bounded(SPARE_SLOTS))
+    /// A lock-free queue: a slot taken on the sending thread may come back on any thread.
+    fn spare() -> &'static ArrayQueue<Slot> {
+        static SPARE: OnceLock<ArrayQueue<Slot>> = OnceLock::new();
+        SPARE.get_or_init(|| ArrayQueue::new(SPARE_SLOTS))
     }
 
     /// Stores `bytes` in a slot and returns the slot's address, to be put in `m_nUserData`.
     pub(super) fn keep(bytes: Bytes) -> *mut MaybeUninit<Bytes> {
-        let mut slot = spare().1.try_recv().unwrap_or_else(|_| Box::new(MaybeUninit::uninit()));
+        let mut slot = spare().pop().unwrap_or_else(|| Box::new(MaybeUninit::uninit()));
         slot.write(bytes);
         Box::into_raw(slot)
     }
@@ -448,7 +511,7 @@ mod owners {
             // SAFETY: `keep` initialised it, and nothing has dropped it since.
             unsafe { slot.assume_init_drop() };
             // A full queue just means enough spares: the slot is freed instead.
-            let _ = spare().0.try_send(slot);
+            let _ = spare().push(slot);
         }));
     }
 }

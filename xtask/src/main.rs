@@ -6,7 +6,10 @@
 //! * `test`:  setup, then the whole suite: GNS and Steam backends, tool crates, example smoke
 //!   runs. Ends with one line `tests: N passed, M failed`.
 //! * `ci`:    `test`, then clippy and rustdoc with warnings denied on both backends, and
-//!   `cargo fmt --check`.
+//!   `cargo fmt --check`. Clippy on GNS also lints the benchmark package (not run in CI).
+//! * `bench`: setup, then the benchmark suite (`steam-sockets-bench`, a release build on GNS):
+//!   steam-sockets against the raw flat API and gns-rs. Prints `RESULT ...` and `PEER ...`
+//!   lines; arguments after `bench` are passed on (e.g. `--rounds 3 --only udp-64`).
 
 use std::process::{Command, ExitCode, Stdio};
 
@@ -17,6 +20,9 @@ const DEBIAN_PACKAGES: &[&str] =
 /// The packages that take the `gns` / `steam` backend features.
 const BACKEND_PACKAGES: &[&str] =
     &["steam-sockets-sys", "steam-sockets", "steam-sockets-tests", "steam-sockets-examples"];
+
+/// The benchmark package: linted with the GNS backend packages, never tested or run in CI.
+const BENCH_PACKAGE: &str = "steam-sockets-bench";
 
 /// Packages without a backend.
 const TOOL_PACKAGES: &[&str] = &["steam-sockets-build", "xtask"];
@@ -33,8 +39,9 @@ fn main() -> ExitCode {
         Some("demo") => setup().and_then(|()| demo()),
         Some("test") => setup().and_then(|()| test()),
         Some("ci") => setup().and_then(|()| ci()),
+        Some("bench") => setup().and_then(|()| bench(&args[1..])),
         _ => {
-            eprintln!("usage: cargo xtask <setup|demo|test|ci>");
+            eprintln!("usage: cargo xtask <setup|demo|test|ci|bench [bench options]>");
             return ExitCode::from(2);
         }
     };
@@ -200,9 +207,12 @@ fn ci() -> Result {
     let tally = run_tests();
     tally.check()?;
     for backend in ["gns", "steam"] {
+        // The benchmark builds on GNS only (it has a `gns` feature, off by default).
+        let bench = if backend == "gns" { package_args(&[BENCH_PACKAGE]) } else { Vec::new() };
         run(cargo()
             .args(["clippy", "--all-targets"])
             .args(backend_args(backend))
+            .args(bench)
             .args(["--", "-D", "warnings"]))?;
         run(cargo()
             .args(["doc", "--no-deps"])
@@ -221,6 +231,13 @@ fn ci() -> Result {
     // The test tally is the run's closing line.
     println!("{}", tally.summary());
     Ok(())
+}
+
+/// The benchmark suite: a release build with the GNS backend; `args` go to the benchmark.
+fn bench(args: &[String]) -> Result {
+    run(cargo()
+        .args(["run", "--release", "-p", BENCH_PACKAGE, "--features", "gns", "--"])
+        .args(args))
 }
 
 fn cargo() -> Command {

@@ -1,0 +1,270 @@
+//! The traffic through gns-rs (`game-networking-sockets` 0.3, crate `gns`), using its
+//! fastest public API for each job.
+//!
+//! gns-rs has no call that copies a borrowed payload into a library buffer, so the copying
+//! workloads give it an owned `Box<[u8]>` per message (an allocation and a copy, which is what
+//! copying means there); the zero-copy workloads give it an `Arc<[u8]>` clone. Every send goes
+//! through its `send_messages` (`send_message` is a batch of one). Receiving uses
+//! `receive_messages_into` with one reused slot buffer; events are drained on every pump.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+
+use gns::sys::{EResult, ESteamNetworkingConfigValue as Key, ESteamNetworkingConnectionState};
+use gns::{
+    GnsConfig, GnsConnection, GnsGlobal, GnsSocket, IsClient, IsCreated, IsReady, IsServer,
+    MessageSlot, SendFlags, SendOutcome,
+};
+
+use crate::workload::{
+    BATCH, FILL, Failure, Measurement, Result, SendMode, Setting, Traffic, Transport, Workload,
+    free_loopback_port, measure, wait_until,
+};
+
+fn key(setting: Setting) -> Key {
+    match setting {
+        Setting::SendRateMin => Key::k_ESteamNetworkingConfig_SendRateMin,
+        Setting::SendRateMax => Key::k_ESteamNetworkingConfig_SendRateMax,
+        Setting::SendBufferSize => Key::k_ESteamNetworkingConfig_SendBufferSize,
+        Setting::RecvBufferSize => Key::k_ESteamNetworkingConfig_RecvBufferSize,
+        Setting::RecvBufferMessages => Key::k_ESteamNetworkingConfig_RecvBufferMessages,
+        Setting::NagleTime => Key::k_ESteamNetworkingConfig_NagleTime,
+        Setting::MtuPacketSize => Key::k_ESteamNetworkingConfig_MTU_PacketSize,
+    }
+}
+
+/// Runs `workload` once (warm-up, then timed).
+pub(crate) fn run(
+    workload: &Workload,
+    messages: u64,
+    settings: &[(Setting, i32)],
+) -> Result<Measurement> {
+    let global = GnsGlobal::get().map_err(|e| Failure(format!("GnsGlobal::get: {e}")))?;
+    for &(setting, value) in settings {
+        global
+            .utils()
+            .set_global_config_value(key(setting), GnsConfig::Int32(value))
+            .map_err(|e| Failure(format!("{}: {e}", setting.name())))?;
+    }
+    match workload.transport {
+        Transport::Pipe | Transport::Udp => {
+            let (one, two) = GnsSocket::<IsCreated>::new(global)
+                .socket_pair(workload.transport == Transport::Udp)
+                .map_err(|e| Failure(format!("socket_pair: {e}")))?;
+            let targets = [one];
+            let mut traffic = Pair::new(global, workload, &targets, &two);
+            measure(&mut traffic, workload, messages)
+        }
+        Transport::PollGroup(clients) => {
+            let setup = PollSetup::connect(global, clients)?;
+            let mut traffic = Pair::new(global, workload, &setup.clients, &setup.server);
+            measure(&mut traffic, workload, messages)
+        }
+    }
+}
+
+struct Pair<'a, R: IsReady> {
+    global: &'static GnsGlobal,
+    mode: SendMode,
+    size: usize,
+    /// Sending ends, used round-robin.
+    targets: &'a [GnsSocket<IsClient>],
+    next: usize,
+    payload: Vec<u8>,
+    shared: Arc<[u8]>,
+    /// The receiving socket: a connection or a server's poll group.
+    receiver: &'a GnsSocket<R>,
+    slots: Vec<MessageSlot>,
+}
+
+impl<'a, R: IsReady> Pair<'a, R> {
+    fn new(
+        global: &'static GnsGlobal,
+        workload: &Workload,
+        targets: &'a [GnsSocket<IsClient>],
+        receiver: &'a GnsSocket<R>,
+    ) -> Self {
+        Pair {
+            global,
+            mode: workload.mode,
+            size: workload.size,
+            targets,
+            next: 0,
+            payload: vec![FILL; workload.size],
+            shared: vec![FILL; workload.size].into(),
+            receiver,
+            slots: (0..BATCH).map(|_| MessageSlot::uninit()).collect(),
+        }
+    }
+
+    fn advance(&mut self) {
+        self.next += 1;
+        if self.next == self.targets.len() {
+            self.next = 0;
+        }
+    }
+
+    fn message(&self, conn: GnsConnection) -> gns::GnsNetworkMessage<gns::ToSend> {
+        let utils = self.global.utils();
+        match self.mode {
+            SendMode::SharedBatch | SendMode::SharedOne => {
+                utils.allocate_message(conn, SendFlags::RELIABLE, Arc::clone(&self.shared))
+            }
+            SendMode::One | SendMode::Batch => utils.allocate_message(
+                conn,
+                SendFlags::RELIABLE,
+                Box::<[u8]>::from(&self.payload[..]),
+            ),
+        }
+    }
+
+    fn send_each(&mut self, count: usize) -> Result<usize> {
+        for sent in 0..count {
+            let socket = &self.targets[self.next];
+            match socket.send_message(self.message(socket.connection())) {
+                Ok(_) => self.advance(),
+                Err(gns::GnsError::Api(EResult::k_EResultLimitExceeded)) => return Ok(sent),
+                Err(e) => return Err(Failure(format!("send_message: {e}"))),
+            }
+        }
+        Ok(count)
+    }
+
+    fn send_batch(&mut self, count: usize) -> Result<usize> {
+        let (start, n) = (self.next, self.targets.len());
+        let batch = (0..count).map(|i| self.message(self.targets[(start + i) % n].connection()));
+        let outcomes = self.targets[start].send_messages(batch);
+        let accepted = outcomes.iter().take_while(|o| matches!(o, SendOutcome::Sent(_))).count();
+        if let Some(SendOutcome::Failed(result, _)) = outcomes.get(accepted) {
+            if *result != EResult::k_EResultLimitExceeded {
+                return Err(Failure(format!("send_messages: {result:?}")));
+            }
+        }
+        // Failed and skipped messages are released (and their payloads freed) here.
+        drop(outcomes);
+        self.next = (start + accepted) % n;
+        Ok(accepted)
+    }
+
+    fn drain_events(&self) -> Result<()> {
+        let closed = |state| {
+            state == ESteamNetworkingConnectionState::k_ESteamNetworkingConnectionState_ClosedByPeer
+                || state
+                    == ESteamNetworkingConnectionState::k_ESteamNetworkingConnectionState_ProblemDetectedLocally
+        };
+        for event in self.receiver.receive_events() {
+            if closed(event.info().state()) {
+                return Err("connection closed during the run".into());
+            }
+        }
+        for socket in self.targets {
+            for event in socket.receive_events() {
+                if closed(event.info().state()) {
+                    return Err("connection closed during the run".into());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<R: IsReady> Traffic for Pair<'_, R> {
+    fn send(&mut self, count: usize) -> Result<usize> {
+        match self.mode {
+            SendMode::One | SendMode::SharedOne => self.send_each(count),
+            SendMode::Batch | SendMode::SharedBatch => self.send_batch(count),
+        }
+    }
+
+    fn receive(&mut self) -> Result<usize> {
+        let mut total = 0;
+        loop {
+            let messages = self
+                .receiver
+                .receive_messages_into(&mut self.slots)
+                .map_err(|e| Failure(format!("receive_messages_into: {e}")))?;
+            let n = messages.len();
+            let size = self.size;
+            // Each message is released as the iterator drops it.
+            let bad = messages
+                .filter(|m| {
+                    let data = m.payload();
+                    data.len() != size || data[size - 1] != FILL
+                })
+                .count();
+            if bad > 0 {
+                return Err(
+                    format!("{bad} received message(s) of the wrong size or content").into()
+                );
+            }
+            total += n;
+            if n < BATCH {
+                return Ok(total);
+            }
+        }
+    }
+
+    fn pump(&mut self) -> Result<()> {
+        self.global.poll_callbacks();
+        self.drain_events()
+    }
+
+    fn diagnose(&self) -> String {
+        let mut report = String::new();
+        for socket in self.targets.iter().take(4) {
+            let conn = socket.connection();
+            let status = socket.get_detailed_connection_status(conn);
+            report += &format!("\n{}", status.unwrap_or_else(|| "(invalid handle)".into()));
+        }
+        report
+    }
+}
+
+/// A server (listen socket and poll group, with the accepted connections) and its clients.
+struct PollSetup {
+    clients: Vec<GnsSocket<IsClient>>,
+    server: GnsSocket<IsServer>,
+}
+
+impl PollSetup {
+    fn connect(global: &'static GnsGlobal, clients: usize) -> Result<PollSetup> {
+        let localhost = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let port = free_loopback_port()?;
+        let server = GnsSocket::<IsCreated>::new(global)
+            .listen(localhost, port)
+            .map_err(|e| Failure(format!("listen: {e}")))?;
+        let mut sockets = Vec::with_capacity(clients);
+        for _ in 0..clients {
+            let client = GnsSocket::<IsCreated>::new(global)
+                .connect(localhost, port)
+                .map_err(|e| Failure(format!("connect: {e}")))?;
+            sockets.push(client);
+        }
+        let (mut accepted, mut connected) = (0, 0);
+        wait_until("connections", || {
+            global.poll_callbacks();
+            for event in server.receive_events() {
+                if event.info().state()
+                    == ESteamNetworkingConnectionState::k_ESteamNetworkingConnectionState_Connecting
+                {
+                    server
+                        .accept(event.connection())
+                        .map_err(|e| Failure(format!("accept: {e}")))?;
+                    accepted += 1;
+                }
+            }
+            for client in &sockets {
+                for event in client.receive_events() {
+                    let s = event.info().state();
+                    if s == ESteamNetworkingConnectionState::k_ESteamNetworkingConnectionState_Connected {
+                        connected += 1;
+                    } else if s != ESteamNetworkingConnectionState::k_ESteamNetworkingConnectionState_Connecting {
+                        return Err(Failure(format!("client connection went to {s:?}")));
+                    }
+                }
+            }
+            Ok(accepted == clients && connected == clients)
+        })?;
+        Ok(PollSetup { clients: sockets, server })
+    }
+}

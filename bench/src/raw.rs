@@ -1,0 +1,573 @@
+//! The baseline: the flat C API called directly through `steam-sockets-sys`, the way a
+//! careful C++ programmer would use it. Buffers are reused, every received message is
+//! released, `SendMessageToConnection` gets no out-pointer when the number is not needed,
+//! and zero-copy payloads are reference-counted (one atomic increment per send, one decrement
+//! when the library frees the message), just as a `shared_ptr` owner would be.
+
+use std::ffi::{c_int, c_void};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use steam_sockets_sys as sys;
+
+use crate::workload::{
+    BATCH, FILL, Failure, Measurement, Result, SendMode, Setting, Traffic, Transport, Workload,
+    free_loopback_port, measure, wait_until,
+};
+
+/// The two interface pointers.
+#[derive(Clone, Copy)]
+struct Api {
+    sockets: *mut sys::ISteamNetworkingSockets,
+    utils: *mut sys::ISteamNetworkingUtils,
+}
+
+fn init() -> Result<Api> {
+    let mut err: sys::SteamNetworkingErrMsg = [0; sys::k_cchMaxSteamNetworkingErrMsg];
+    // SAFETY: a null identity is allowed; `err` is writable. Only this thread initialises.
+    if !unsafe { sys::GameNetworkingSockets_Init(std::ptr::null(), &mut err) } {
+        let bytes: Vec<u8> = err.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+        return Err(
+            format!("GameNetworkingSockets_Init: {}", String::from_utf8_lossy(&bytes)).into()
+        );
+    }
+    // SAFETY: the library is initialised.
+    let sockets = unsafe { sys::SteamAPI_SteamNetworkingSockets_v009() };
+    // SAFETY: as above.
+    let utils = unsafe { sys::SteamAPI_SteamNetworkingUtils_v003() };
+    if sockets.is_null() || utils.is_null() {
+        return Err("GameNetworkingSockets returned no interface".into());
+    }
+    Ok(Api { sockets, utils })
+}
+
+fn set_global(api: Api, settings: &[(Setting, i32)]) -> Result<()> {
+    for &(setting, value) in settings {
+        let key = match setting {
+            Setting::SendRateMin => sys::ESteamNetworkingConfigValue::SendRateMin,
+            Setting::SendRateMax => sys::ESteamNetworkingConfigValue::SendRateMax,
+            Setting::SendBufferSize => sys::ESteamNetworkingConfigValue::SendBufferSize,
+            Setting::RecvBufferSize => sys::ESteamNetworkingConfigValue::RecvBufferSize,
+            Setting::RecvBufferMessages => sys::ESteamNetworkingConfigValue::RecvBufferMessages,
+            Setting::NagleTime => sys::ESteamNetworkingConfigValue::NagleTime,
+            Setting::MtuPacketSize => sys::ESteamNetworkingConfigValue::MTU_PacketSize,
+        };
+        // SAFETY: live interface; an Int32 value for an Int32 key.
+        if !unsafe {
+            sys::SteamAPI_ISteamNetworkingUtils_SetGlobalConfigValueInt32(api.utils, key, value)
+        } {
+            return Err(
+                format!("SetGlobalConfigValueInt32({}={value}) refused", setting.name()).into()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Runs `workload` once (warm-up, then timed).
+pub(crate) fn run(
+    workload: &Workload,
+    messages: u64,
+    settings: &[(Setting, i32)],
+) -> Result<Measurement> {
+    let api = init()?;
+    set_global(api, settings)?;
+    let mut sender = Sender::new(api, workload);
+    match workload.transport {
+        Transport::Pipe | Transport::Udp => {
+            let (mut one, mut two) =
+                (sys::k_HSteamNetConnection_Invalid, sys::k_HSteamNetConnection_Invalid);
+            // SAFETY: live interface; the out-pointers are writable; null identities allowed.
+            let ok = unsafe {
+                sys::SteamAPI_ISteamNetworkingSockets_CreateSocketPair(
+                    api.sockets,
+                    &mut one,
+                    &mut two,
+                    workload.transport == Transport::Udp,
+                    std::ptr::null(),
+                    std::ptr::null(),
+                )
+            };
+            if !ok {
+                return Err("CreateSocketPair failed".into());
+            }
+            sender.targets.push(one);
+            let mut traffic =
+                Pair { sender, receiver: Receiver::new(api, workload, Source::Connection(two)) };
+            let result = measure(&mut traffic, workload, messages);
+            close(api, one);
+            close(api, two);
+            result
+        }
+        Transport::PollGroup(clients) => {
+            let mut poll = PollSetup::connect(api, clients)?;
+            sender.targets.extend_from_slice(&poll.clients);
+            let mut traffic = Pair {
+                sender,
+                receiver: Receiver::new(api, workload, Source::PollGroup(poll.group)),
+            };
+            let result = measure(&mut traffic, workload, messages);
+            poll.close();
+            result
+        }
+    }
+}
+
+fn close(api: Api, conn: sys::HSteamNetConnection) {
+    // SAFETY: live interface; a null debug string is allowed.
+    unsafe {
+        sys::SteamAPI_ISteamNetworkingSockets_CloseConnection(
+            api.sockets,
+            conn,
+            0,
+            std::ptr::null(),
+            false,
+        )
+    };
+}
+
+/// The sending end(s): one connection, or clients used round-robin.
+struct Sender {
+    api: Api,
+    mode: SendMode,
+    targets: Vec<sys::HSteamNetConnection>,
+    /// Index into `targets` of the next message's connection.
+    next: usize,
+    /// The payload copied by the copying modes.
+    payload: Vec<u8>,
+    /// The payload shared by the zero-copy modes.
+    shared: Arc<Vec<u8>>,
+    pointers: [*mut sys::SteamNetworkingMessage_t; BATCH],
+    results: [i64; BATCH],
+}
+
+impl Sender {
+    fn new(api: Api, workload: &Workload) -> Sender {
+        Sender {
+            api,
+            mode: workload.mode,
+            targets: Vec::new(),
+            next: 0,
+            payload: vec![FILL; workload.size],
+            shared: Arc::new(vec![FILL; workload.size]),
+            pointers: [std::ptr::null_mut(); BATCH],
+            results: [0; BATCH],
+        }
+    }
+
+    fn target(&mut self) -> sys::HSteamNetConnection {
+        self.targets[self.next]
+    }
+
+    fn advance(&mut self) {
+        self.next += 1;
+        if self.next == self.targets.len() {
+            self.next = 0;
+        }
+    }
+
+    /// Sends `count` messages one call each, stopping at a full send buffer.
+    fn send_each(&mut self, count: usize) -> Result<usize> {
+        for sent in 0..count {
+            let conn = self.target();
+            let result = if self.mode == SendMode::SharedOne {
+                let message = self.shared_message(conn)?;
+                let mut number = 0i64;
+                // SAFETY: live interface; `message` came from AllocateMessage and is handed
+                // over (the wrapper in steam-sockets-sys passes bDeleteFailedMessages = true);
+                // `number` has room for one result.
+                unsafe {
+                    sys::SteamAPI_ISteamNetworkingSockets_SendMessages(
+                        self.api.sockets,
+                        1,
+                        &message,
+                        &mut number,
+                    )
+                };
+                match number {
+                    n if n > 0 => sys::EResult::OK,
+                    n => sys::EResult(i32::try_from(-n).unwrap_or(i32::MAX)),
+                }
+            } else {
+                // SAFETY: live interface; the payload is readable for its length; a null
+                // message-number pointer is allowed.
+                unsafe {
+                    sys::SteamAPI_ISteamNetworkingSockets_SendMessageToConnection(
+                        self.api.sockets,
+                        conn,
+                        self.payload.as_ptr().cast(),
+                        self.payload.len() as u32,
+                        sys::k_nSteamNetworkingSend_Reliable,
+                        std::ptr::null_mut(),
+                    )
+                }
+            };
+            match result {
+                sys::EResult::OK => self.advance(),
+                sys::EResult::LimitExceeded => return Ok(sent),
+                other => return Err(format!("send failed: {other}").into()),
+            }
+        }
+        Ok(count)
+    }
+
+    /// Sends `count` messages (at most one batch) with one `SendMessages` call.
+    fn send_batch(&mut self, count: usize) -> Result<usize> {
+        let size = self.payload.len();
+        for i in 0..count {
+            let conn = self.target();
+            self.pointers[i] = if self.mode == SendMode::SharedBatch {
+                self.shared_message(conn)?
+            } else {
+                // SAFETY: live interface; the size fits in c_int.
+                let raw = unsafe {
+                    sys::SteamAPI_ISteamNetworkingUtils_AllocateMessage(
+                        self.api.utils,
+                        size as c_int,
+                    )
+                };
+                // SAFETY: a non-null result is a message this function owns, with a buffer of
+                // `size` bytes.
+                let Some(message) = (unsafe { raw.as_mut() }) else {
+                    self.free_unsent(i);
+                    return Err("AllocateMessage failed".into());
+                };
+                // SAFETY: `m_pData` points to `size` writable bytes, apart from `payload`.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        self.payload.as_ptr(),
+                        message.m_pData.cast::<u8>(),
+                        size,
+                    )
+                };
+                message.m_conn = conn;
+                message.m_nFlags = sys::k_nSteamNetworkingSend_Reliable;
+                raw
+            };
+            self.advance();
+        }
+        // SAFETY: live interface; `pointers[..count]` are messages from AllocateMessage, all
+        // handed over (sent or deleted by the library); `results` has room for `count`.
+        unsafe {
+            sys::SteamAPI_ISteamNetworkingSockets_SendMessages(
+                self.api.sockets,
+                count as c_int,
+                self.pointers.as_ptr(),
+                self.results.as_mut_ptr(),
+            )
+        };
+        // Per connection, GNS stops at the first failure: later messages get 0 (not tried).
+        let accepted = self.results[..count].iter().take_while(|&&r| r > 0).count();
+        if accepted < count {
+            let first = self.results[accepted];
+            if first != 0 && first != -i64::from(sys::EResult::LimitExceeded.0) {
+                return Err(format!(
+                    "SendMessages failed: {}",
+                    sys::EResult(i32::try_from(-first).unwrap_or(0))
+                )
+                .into());
+            }
+            // Rewind the round-robin so the rejected messages are sent again, in order.
+            let n = self.targets.len();
+            self.next = (self.next + n - (count - accepted) % n) % n;
+        }
+        Ok(accepted)
+    }
+
+    /// A message pointing at the shared payload, holding one reference to it.
+    fn shared_message(
+        &self,
+        conn: sys::HSteamNetConnection,
+    ) -> Result<*mut sys::SteamNetworkingMessage_t> {
+        // SAFETY: live interface; 0 asks for a message without a buffer.
+        let raw = unsafe { sys::SteamAPI_ISteamNetworkingUtils_AllocateMessage(self.api.utils, 0) };
+        // SAFETY: a non-null result is a message this function owns.
+        let message = unsafe { raw.as_mut() }.ok_or(Failure::from("AllocateMessage failed"))?;
+        message.m_pData = self.shared.as_ptr().cast_mut().cast::<c_void>();
+        message.m_cbSize = self.shared.len() as c_int;
+        message.m_nUserData = Arc::into_raw(Arc::clone(&self.shared)) as i64;
+        message.m_pfnFreeData = Some(release_shared);
+        message.m_conn = conn;
+        message.m_nFlags = sys::k_nSteamNetworkingSend_Reliable;
+        Ok(raw)
+    }
+
+    /// Releases the first `count` messages of a batch that could not be completed.
+    fn free_unsent(&mut self, count: usize) {
+        for &message in &self.pointers[..count] {
+            // SAFETY: each is a message from AllocateMessage that was never handed over.
+            unsafe { sys::SteamAPI_SteamNetworkingMessage_t_Release(message) };
+        }
+    }
+}
+
+/// `m_pfnFreeData` of shared payloads: drops the reference kept in `m_nUserData`.
+unsafe extern "C" fn release_shared(message: *mut sys::SteamNetworkingMessage_t) {
+    // SAFETY: the library passes the message this function was installed on, valid for the
+    // call.
+    let owner = unsafe { (*message).m_nUserData } as *const Vec<u8>;
+    // SAFETY: `owner` is the pointer `Arc::into_raw` returned in `shared_message`; the library
+    // frees each message once, so it is reclaimed exactly once. Dropping it cannot panic.
+    drop(unsafe { Arc::from_raw(owner) });
+}
+
+/// Where the receiver reads from.
+#[derive(Clone, Copy)]
+enum Source {
+    Connection(sys::HSteamNetConnection),
+    PollGroup(sys::HSteamNetPollGroup),
+}
+
+struct Receiver {
+    api: Api,
+    source: Source,
+    size: usize,
+    inbox: [*mut sys::SteamNetworkingMessage_t; BATCH],
+}
+
+impl Receiver {
+    fn new(api: Api, workload: &Workload, source: Source) -> Receiver {
+        Receiver { api, source, size: workload.size, inbox: [std::ptr::null_mut(); BATCH] }
+    }
+
+    fn receive(&mut self) -> Result<usize> {
+        let mut total = 0;
+        loop {
+            let out = self.inbox.as_mut_ptr();
+            let (sockets, max) = (self.api.sockets, BATCH as c_int);
+            let n = match self.source {
+                // SAFETY: live interface; `inbox` has room for BATCH message pointers.
+                Source::Connection(conn) => unsafe {
+                    sys::SteamAPI_ISteamNetworkingSockets_ReceiveMessagesOnConnection(
+                        sockets, conn, out, max,
+                    )
+                },
+                // SAFETY: as above.
+                Source::PollGroup(group) => unsafe {
+                    sys::SteamAPI_ISteamNetworkingSockets_ReceiveMessagesOnPollGroup(
+                        sockets, group, out, max,
+                    )
+                },
+            };
+            let n = usize::try_from(n).map_err(|_| Failure::from("receive: invalid handle"))?;
+            let mut bad = 0;
+            for &message in &self.inbox[..n] {
+                // SAFETY: the library returned `n` valid messages, now owned here.
+                let m = unsafe { &*message };
+                let ok = usize::try_from(m.m_cbSize) == Ok(self.size) && !m.m_pData.is_null() && {
+                    // SAFETY: `m_pData` holds `m_cbSize` (= size > 0) readable bytes.
+                    let data =
+                        unsafe { std::slice::from_raw_parts(m.m_pData.cast::<u8>(), self.size) };
+                    data[self.size - 1] == FILL
+                };
+                bad += usize::from(!ok);
+                // SAFETY: released exactly once, not used afterwards.
+                unsafe { sys::SteamAPI_SteamNetworkingMessage_t_Release(message) };
+            }
+            if bad > 0 {
+                return Err(
+                    format!("{bad} received message(s) of the wrong size or content").into()
+                );
+            }
+            total += n;
+            if n < BATCH {
+                return Ok(total);
+            }
+        }
+    }
+}
+
+struct Pair {
+    sender: Sender,
+    receiver: Receiver,
+}
+
+impl Traffic for Pair {
+    fn send(&mut self, count: usize) -> Result<usize> {
+        match self.sender.mode {
+            SendMode::One | SendMode::SharedOne => self.sender.send_each(count),
+            SendMode::Batch | SendMode::SharedBatch => self.sender.send_batch(count),
+        }
+    }
+
+    fn receive(&mut self) -> Result<usize> {
+        self.receiver.receive()
+    }
+
+    fn pump(&mut self) -> Result<()> {
+        run_callbacks(self.sender.api);
+        take_events()?;
+        Ok(())
+    }
+
+    fn diagnose(&self) -> String {
+        let mut report = String::new();
+        let mut ends = self.sender.targets.clone();
+        if let Source::Connection(conn) = self.receiver.source {
+            ends.push(conn);
+        }
+        for conn in ends.into_iter().take(4) {
+            let mut buf = vec![0 as std::ffi::c_char; 4096];
+            // SAFETY: live interface; `buf` is writable for its length, which is passed.
+            let r = unsafe {
+                sys::SteamAPI_ISteamNetworkingSockets_GetDetailedConnectionStatus(
+                    self.sender.api.sockets,
+                    conn,
+                    buf.as_mut_ptr(),
+                    buf.len() as c_int,
+                )
+            };
+            let text: Vec<u8> = buf.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+            report +=
+                &format!("\n[connection {conn}, result {r}]\n{}", String::from_utf8_lossy(&text));
+        }
+        report
+    }
+}
+
+fn run_callbacks(api: Api) {
+    // SAFETY: live interface; the only callback installed is `on_status`.
+    unsafe { sys::SteamAPI_ISteamNetworkingSockets_RunCallbacks(api.sockets) };
+}
+
+/// A connection status change: handle, listen socket, new state.
+type StatusEvent =
+    (sys::HSteamNetConnection, sys::HSteamListenSocket, sys::ESteamNetworkingConnectionState);
+
+/// Status changes queued by `on_status` (called from `RunCallbacks` on this thread).
+static EVENTS: Mutex<Vec<StatusEvent>> = Mutex::new(Vec::new());
+
+unsafe extern "C" fn on_status(info: *mut sys::SteamNetConnectionStatusChangedCallback_t) {
+    // SAFETY: the library passes a valid callback struct for the duration of the call.
+    let info = unsafe { &*info };
+    // Copy out of the packed struct before use.
+    let (conn, listen, state) = (info.m_hConn, info.m_info.m_hListenSocket, info.m_info.m_eState);
+    EVENTS.lock().unwrap_or_else(PoisonError::into_inner).push((conn, listen, state));
+}
+
+/// Takes the queued status changes; a closed connection is an error in a benchmark.
+fn take_events() -> Result<Vec<StatusEvent>> {
+    let events = std::mem::take(&mut *EVENTS.lock().unwrap_or_else(PoisonError::into_inner));
+    for &(conn, _, state) in &events {
+        if state == sys::ESteamNetworkingConnectionState::ClosedByPeer
+            || state == sys::ESteamNetworkingConnectionState::ProblemDetectedLocally
+        {
+            return Err(format!("connection {conn} closed unexpectedly ({state})").into());
+        }
+    }
+    Ok(events)
+}
+
+/// A listen socket, a poll group with the accepted connections, and the clients.
+struct PollSetup {
+    api: Api,
+    listen: sys::HSteamListenSocket,
+    group: sys::HSteamNetPollGroup,
+    clients: Vec<sys::HSteamNetConnection>,
+    accepted: Vec<sys::HSteamNetConnection>,
+}
+
+impl PollSetup {
+    fn connect(api: Api, clients: usize) -> Result<PollSetup> {
+        let status: unsafe extern "C" fn(*mut sys::SteamNetConnectionStatusChangedCallback_t) =
+            on_status;
+        // SAFETY: live interface; the function has the signature this key expects.
+        if !unsafe {
+            sys::SteamAPI_ISteamNetworkingUtils_SetGlobalConfigValuePtr(
+                api.utils,
+                sys::ESteamNetworkingConfigValue::Callback_ConnectionStatusChanged,
+                status as *mut c_void,
+            )
+        } {
+            return Err("cannot install the status callback".into());
+        }
+        let port = free_loopback_port()?;
+        let mut addr = sys::SteamNetworkingIPAddr { m_ipv6: [0; 16], m_port: port };
+        // IPv4-mapped 127.0.0.1.
+        addr.m_ipv6[10] = 0xff;
+        addr.m_ipv6[11] = 0xff;
+        addr.m_ipv6[12..].copy_from_slice(&[127, 0, 0, 1]);
+        // SAFETY: live interface; `addr` is valid for the call; no options.
+        let listen = unsafe {
+            sys::SteamAPI_ISteamNetworkingSockets_CreateListenSocketIP(
+                api.sockets,
+                &addr,
+                0,
+                std::ptr::null(),
+            )
+        };
+        if listen == sys::k_HSteamListenSocket_Invalid {
+            return Err(format!("cannot listen on 127.0.0.1:{port}").into());
+        }
+        // SAFETY: live interface.
+        let group = unsafe { sys::SteamAPI_ISteamNetworkingSockets_CreatePollGroup(api.sockets) };
+        let mut setup = PollSetup { api, listen, group, clients: Vec::new(), accepted: Vec::new() };
+        for _ in 0..clients {
+            // SAFETY: live interface; `addr` is valid for the call; no options.
+            let conn = unsafe {
+                sys::SteamAPI_ISteamNetworkingSockets_ConnectByIPAddress(
+                    api.sockets,
+                    &addr,
+                    0,
+                    std::ptr::null(),
+                )
+            };
+            if conn == sys::k_HSteamNetConnection_Invalid {
+                setup.close();
+                return Err("ConnectByIPAddress failed".into());
+            }
+            setup.clients.push(conn);
+        }
+        let mut connected = 0;
+        let result = wait_until("connections", || {
+            run_callbacks(api);
+            for (conn, from_listen, state) in take_events()? {
+                if from_listen == listen
+                    && state == sys::ESteamNetworkingConnectionState::Connecting
+                {
+                    // SAFETY: live interface; any handle value is accepted.
+                    let accepted = unsafe {
+                        sys::SteamAPI_ISteamNetworkingSockets_AcceptConnection(api.sockets, conn)
+                    };
+                    if accepted != sys::EResult::OK {
+                        return Err(format!("AcceptConnection: {accepted}").into());
+                    }
+                    // SAFETY: live interface; any handle values are accepted.
+                    if !unsafe {
+                        sys::SteamAPI_ISteamNetworkingSockets_SetConnectionPollGroup(
+                            api.sockets,
+                            conn,
+                            group,
+                        )
+                    } {
+                        return Err("SetConnectionPollGroup failed".into());
+                    }
+                    setup.accepted.push(conn);
+                } else if from_listen != listen
+                    && state == sys::ESteamNetworkingConnectionState::Connected
+                {
+                    connected += 1;
+                }
+            }
+            Ok(connected == clients && setup.accepted.len() == clients)
+        });
+        if let Err(e) = result {
+            setup.close();
+            return Err(e);
+        }
+        Ok(setup)
+    }
+
+    fn close(&mut self) {
+        for conn in self.clients.drain(..).chain(self.accepted.drain(..)) {
+            close(self.api, conn);
+        }
+        // SAFETY: live interface; any handle value is accepted.
+        unsafe {
+            sys::SteamAPI_ISteamNetworkingSockets_CloseListenSocket(self.api.sockets, self.listen)
+        };
+        // SAFETY: as above.
+        unsafe {
+            sys::SteamAPI_ISteamNetworkingSockets_DestroyPollGroup(self.api.sockets, self.group)
+        };
+    }
+}

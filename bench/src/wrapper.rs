@@ -1,0 +1,291 @@
+//! The traffic through `steam-sockets`, written as an application would write it:
+//! [`Connection::send`], [`Sockets::send_messages`] with [`Payload::Copied`] or
+//! [`Payload::Shared`], [`Connection::send_bytes`], and [`Connection::receive`] /
+//! [`PollGroup::receive`] into one reused `Vec`; [`Sockets::run_callbacks`] with the events
+//! channel drained.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use bytes::Bytes;
+use crossbeam_channel::Receiver;
+use steam_sockets::{
+    ConfigValue, Connection, ConnectionId, ConnectionState, Error, Event, ListenSocket, Message,
+    Outgoing, Payload, PollGroup, SendFlags, Sockets,
+};
+
+use crate::workload::{
+    BATCH, FILL, Failure, Measurement, Result, SendMode, Setting, Traffic, Transport, Workload,
+    free_loopback_port, measure, wait_until,
+};
+
+fn fail(what: &str, e: Error) -> Failure {
+    Failure(format!("{what}: {e}"))
+}
+
+fn config_value(setting: Setting, value: i32) -> Result<ConfigValue> {
+    let count =
+        u32::try_from(value).map_err(|_| format!("{} must not be negative", setting.name()))?;
+    Ok(match setting {
+        Setting::SendRateMin => ConfigValue::SendRateMin(count),
+        Setting::SendRateMax => ConfigValue::SendRateMax(count),
+        Setting::SendBufferSize => ConfigValue::SendBufferSize(count),
+        Setting::RecvBufferSize => ConfigValue::RecvBufferSize(count),
+        Setting::RecvBufferMessages => ConfigValue::RecvBufferMessages(count),
+        Setting::NagleTime => ConfigValue::NagleTime(Duration::from_micros(u64::from(count))),
+        Setting::MtuPacketSize => ConfigValue::MtuPacketSize(count),
+    })
+}
+
+/// Runs `workload` once (warm-up, then timed).
+pub(crate) fn run(
+    workload: &Workload,
+    messages: u64,
+    settings: &[(Setting, i32)],
+) -> Result<Measurement> {
+    let sockets = Sockets::init_gns().map_err(|e| fail("init_gns", e))?;
+    for &(setting, value) in settings {
+        let value = config_value(setting, value)?;
+        sockets.set_global_config(&value).map_err(|e| fail(setting.name(), e))?;
+    }
+    let payload = vec![FILL; workload.size];
+    let shared = Bytes::from(vec![FILL; workload.size]);
+    let ends = Ends { sockets: &sockets, payload: &payload, shared: &shared };
+    match workload.transport {
+        Transport::Pipe | Transport::Udp => {
+            let (one, two) = sockets
+                .create_socket_pair(workload.transport == Transport::Udp, None)
+                .map_err(|e| fail("create_socket_pair", e))?;
+            let targets = [one];
+            let mut traffic = ends.traffic(workload, &targets, Source::Connection(&two));
+            measure(&mut traffic, workload, messages)
+        }
+        Transport::PollGroup(clients) => {
+            let setup = PollSetup::connect(&sockets, clients)?;
+            let mut traffic =
+                ends.traffic(workload, &setup.clients, Source::PollGroup(&setup.group));
+            measure(&mut traffic, workload, messages)
+        }
+    }
+}
+
+/// What every run shares: the interface and the payloads.
+struct Ends<'a> {
+    sockets: &'a Sockets,
+    payload: &'a [u8],
+    shared: &'a Bytes,
+}
+
+impl<'a> Ends<'a> {
+    fn traffic(
+        &self,
+        workload: &Workload,
+        targets: &'a [Connection],
+        source: Source<'a>,
+    ) -> Pair<'a> {
+        Pair {
+            sockets: self.sockets,
+            events: self.sockets.events(),
+            mode: workload.mode,
+            size: workload.size,
+            targets,
+            next: 0,
+            payload: self.payload,
+            shared: self.shared,
+            batch: Vec::with_capacity(BATCH),
+            results: Vec::with_capacity(BATCH),
+            source,
+            inbox: Vec::with_capacity(BATCH),
+        }
+    }
+}
+
+/// Where the receiver reads from.
+enum Source<'a> {
+    Connection(&'a Connection),
+    PollGroup(&'a PollGroup),
+}
+
+struct Pair<'a> {
+    sockets: &'a Sockets,
+    events: Receiver<Event>,
+    mode: SendMode,
+    size: usize,
+    /// Sending ends, used round-robin.
+    targets: &'a [Connection],
+    next: usize,
+    payload: &'a [u8],
+    shared: &'a Bytes,
+    /// Reused batch and results of `send_messages`.
+    batch: Vec<Outgoing<'a>>,
+    results: Vec<steam_sockets::Result<i64>>,
+    source: Source<'a>,
+    /// Reused receive buffer.
+    inbox: Vec<Message>,
+}
+
+impl Pair<'_> {
+    fn advance(&mut self) {
+        self.next += 1;
+        if self.next == self.targets.len() {
+            self.next = 0;
+        }
+    }
+
+    fn send_each(&mut self, count: usize) -> Result<usize> {
+        for sent in 0..count {
+            let conn = &self.targets[self.next];
+            let result = match self.mode {
+                SendMode::SharedOne => conn.send_bytes(self.shared.clone(), SendFlags::RELIABLE),
+                _ => conn.send(self.payload, SendFlags::RELIABLE),
+            };
+            match result {
+                Ok(_) => self.advance(),
+                // Back-pressure: the driver retries later.
+                Err(Error::SendBufferFull { .. }) => return Ok(sent),
+                Err(e) => return Err(fail("send", e)),
+            }
+        }
+        Ok(count)
+    }
+
+    fn send_batch(&mut self, count: usize) -> Result<usize> {
+        let targets = self.targets;
+        let data = match self.mode {
+            SendMode::SharedBatch => Payload::Shared(self.shared),
+            _ => Payload::Copied(self.payload),
+        };
+        self.batch.clear();
+        for _ in 0..count {
+            let connection = &targets[self.next];
+            self.batch.push(Outgoing { connection, data, flags: SendFlags::RELIABLE, lane: 0 });
+            self.advance();
+        }
+        self.results.clear();
+        self.sockets.send_messages(&self.batch, &mut self.results);
+        // Sent messages come first; after a connection's first failure (here: back-pressure)
+        // its later messages are `NotAttempted`, and are sent again next time.
+        let accepted = self.results.iter().take_while(|r| r.is_ok()).count();
+        if accepted < count {
+            match &self.results[accepted] {
+                Ok(_) | Err(Error::SendBufferFull { .. }) => {}
+                Err(e) => return Err(Failure(format!("send_messages: {e}"))),
+            }
+            let n = targets.len();
+            self.next = (self.next + n - (count - accepted) % n) % n;
+        }
+        Ok(accepted)
+    }
+}
+
+impl Traffic for Pair<'_> {
+    fn send(&mut self, count: usize) -> Result<usize> {
+        match self.mode {
+            SendMode::One | SendMode::SharedOne => self.send_each(count),
+            SendMode::Batch | SendMode::SharedBatch => self.send_batch(count),
+        }
+    }
+
+    fn receive(&mut self) -> Result<usize> {
+        let mut total = 0;
+        loop {
+            let received = match self.source {
+                Source::Connection(conn) => conn.receive(&mut self.inbox, BATCH),
+                Source::PollGroup(group) => group.receive(&mut self.inbox, BATCH),
+            };
+            let n = received.map_err(|e| fail("receive", e))?;
+            let size = self.size;
+            let bad = self.inbox.iter().filter(|m| m.len() != size || m[size - 1] != FILL).count();
+            if bad > 0 {
+                return Err(
+                    format!("{bad} received message(s) of the wrong size or content").into()
+                );
+            }
+            // Dropping the messages releases them; the capacity stays for the next call.
+            self.inbox.clear();
+            total += n;
+            if n < BATCH {
+                return Ok(total);
+            }
+        }
+    }
+
+    fn pump(&mut self) -> Result<()> {
+        self.sockets.run_callbacks();
+        for event in self.events.try_iter() {
+            check_event(&event)?;
+        }
+        Ok(())
+    }
+
+    fn diagnose(&self) -> String {
+        let mut report = String::new();
+        let receiver = match self.source {
+            Source::Connection(conn) => Some(conn),
+            Source::PollGroup(_) => None,
+        };
+        for conn in self.targets.iter().chain(receiver).take(4) {
+            match conn.detailed_status() {
+                Ok(status) => report += &format!("\n{status}"),
+                Err(e) => report += &format!("\n{}: {e}", conn.id()),
+            }
+        }
+        report
+    }
+}
+
+/// A connection that closes during a benchmark is an error.
+fn check_event(event: &Event) -> Result<()> {
+    if let Event::ConnectionStatus(change) = event {
+        if let Some(reason) = change.info.close_reason() {
+            return Err(format!("connection {} closed: {reason:?}", change.connection).into());
+        }
+    }
+    Ok(())
+}
+
+/// A listen socket, a poll group with the accepted connections, and the clients.
+struct PollSetup {
+    clients: Vec<Connection>,
+    group: PollGroup,
+    // Kept open for the run; dropped (closed) after the traffic.
+    _accepted: Vec<Connection>,
+    _listen: ListenSocket,
+}
+
+impl PollSetup {
+    fn connect(sockets: &Sockets, clients: usize) -> Result<PollSetup> {
+        let events = sockets.events();
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_loopback_port()?));
+        let listen = sockets.listen_ip(addr, &[]).map_err(|e| fail("listen_ip", e))?;
+        let group = sockets.create_poll_group().map_err(|e| fail("create_poll_group", e))?;
+        let mut connecting = Vec::with_capacity(clients);
+        for _ in 0..clients {
+            connecting.push(sockets.connect_ip(addr, &[]).map_err(|e| fail("connect_ip", e))?);
+        }
+        let client_ids: Vec<ConnectionId> = connecting.iter().map(Connection::id).collect();
+        let mut accepted = Vec::with_capacity(clients);
+        let mut connected = 0;
+        wait_until("connections", || {
+            sockets.run_callbacks();
+            for event in events.try_iter() {
+                match event {
+                    Event::Incoming(request) => {
+                        let conn = request.accept().map_err(|e| fail("accept", e))?;
+                        conn.set_poll_group(Some(&group)).map_err(|e| fail("set_poll_group", e))?;
+                        accepted.push(conn);
+                    }
+                    Event::ConnectionStatus(change)
+                        if change.info.state == ConnectionState::Connected
+                            && client_ids.contains(&change.connection) =>
+                    {
+                        connected += 1;
+                    }
+                    other => check_event(&other)?,
+                }
+            }
+            Ok(connected == clients && accepted.len() == clients)
+        })?;
+        Ok(PollSetup { clients: connecting, group, _accepted: accepted, _listen: listen })
+    }
+}
