@@ -360,3 +360,28 @@ fn steam_only_functions_are_unsupported_on_gns() {
     assert_eq!(sockets.reset_identity(None), Err(unsupported("ResetIdentity")));
     assert_eq!(a.remote_fake_ip(), Err(unsupported("GetRemoteFakeIPForConnection")));
 }
+
+#[test]
+fn after_a_connections_first_failure_its_later_batch_messages_are_not_attempted() {
+    let sockets = gns();
+    let (a, b) = sockets.create_socket_pair(true, None).unwrap();
+    let (c, d) = sockets.create_socket_pair(false, None).unwrap();
+    a.set_config(&ConfigValue::SendRateMin(16 * 1024)).unwrap();
+    a.set_config(&ConfigValue::SendRateMax(16 * 1024)).unwrap();
+    a.set_config(&ConfigValue::SendBufferSize(4096)).unwrap();
+    let chunk = vec![5u8; 3000];
+    let batch = [
+        Outgoing { connection: &a, data: (&chunk).into(), flags: SendFlags::RELIABLE, lane: 0 },
+        Outgoing { connection: &a, data: (&chunk).into(), flags: SendFlags::RELIABLE, lane: 0 },
+        Outgoing { connection: &c, data: b"other".into(), flags: SendFlags::RELIABLE, lane: 0 },
+        Outgoing { connection: &a, data: (&chunk).into(), flags: SendFlags::RELIABLE, lane: 0 },
+    ];
+    let mut results = Vec::new();
+    sockets.send_messages(&batch, &mut results);
+    assert_eq!(results[0], Ok(1));
+    assert!(matches!(results[1], Err(Error::SendBufferFull { .. })), "{results:?}");
+    assert_eq!(results[2], Ok(1), "other connections are unaffected");
+    assert_eq!(results[3], Err(Error::NotAttempted { function: "SendMessages" }));
+    assert_eq!(receive_n(&sockets, &b, 1).len(), 1, "only the first was sent");
+    assert_eq!(&*receive_n(&sockets, &d, 1)[0], b"other");
+}
