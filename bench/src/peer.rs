@@ -17,8 +17,8 @@ use gns::{
 };
 
 use crate::workload::{
-    BATCH, FILL, Failure, Measurement, Result, SendMode, Setting, Traffic, Transport, Workload,
-    free_loopback_port, measure, wait_until,
+    BATCH, FILL, Failure, Measurement, Result, RoundRobin, SendMode, Setting, Traffic, Transport,
+    Workload, check_content, free_loopback_port, measure, wait_until,
 };
 
 fn key(setting: Setting) -> Key {
@@ -69,7 +69,7 @@ struct Pair<'a, R: IsReady> {
     size: usize,
     /// Sending ends, used round-robin.
     targets: &'a [GnsSocket<IsClient>],
-    next: usize,
+    next: RoundRobin,
     payload: Vec<u8>,
     shared: Arc<[u8]>,
     /// The receiving socket: a connection or a server's poll group.
@@ -89,7 +89,7 @@ impl<'a, R: IsReady> Pair<'a, R> {
             mode: workload.mode,
             size: workload.size,
             targets,
-            next: 0,
+            next: RoundRobin::default(),
             payload: vec![FILL; workload.size],
             shared: vec![FILL; workload.size].into(),
             receiver,
@@ -98,10 +98,7 @@ impl<'a, R: IsReady> Pair<'a, R> {
     }
 
     fn advance(&mut self) {
-        self.next += 1;
-        if self.next == self.targets.len() {
-            self.next = 0;
-        }
+        self.next.advance(self.targets.len());
     }
 
     fn message(&self, conn: GnsConnection) -> gns::GnsNetworkMessage<gns::ToSend> {
@@ -120,7 +117,7 @@ impl<'a, R: IsReady> Pair<'a, R> {
 
     fn send_each(&mut self, count: usize) -> Result<usize> {
         for sent in 0..count {
-            let socket = &self.targets[self.next];
+            let socket = &self.targets[self.next.get()];
             match socket.send_message(self.message(socket.connection())) {
                 Ok(_) => self.advance(),
                 Err(gns::GnsError::Api(EResult::k_EResultLimitExceeded)) => return Ok(sent),
@@ -131,7 +128,7 @@ impl<'a, R: IsReady> Pair<'a, R> {
     }
 
     fn send_batch(&mut self, count: usize) -> Result<usize> {
-        let (start, n) = (self.next, self.targets.len());
+        let (start, n) = (self.next.get(), self.targets.len());
         let batch = (0..count).map(|i| self.message(self.targets[(start + i) % n].connection()));
         let outcomes = self.targets[start].send_messages(batch);
         let accepted = outcomes.iter().take_while(|o| matches!(o, SendOutcome::Sent(_))).count();
@@ -142,7 +139,9 @@ impl<'a, R: IsReady> Pair<'a, R> {
         }
         // Failed and skipped messages are released (and their payloads freed) here.
         drop(outcomes);
-        self.next = (start + accepted) % n;
+        for _ in 0..accepted {
+            self.next.advance(n);
+        }
         Ok(accepted)
     }
 
@@ -192,11 +191,7 @@ impl<R: IsReady> Traffic for Pair<'_, R> {
                     data.len() != size || data[size - 1] != FILL
                 })
                 .count();
-            if bad > 0 {
-                return Err(
-                    format!("{bad} received message(s) of the wrong size or content").into()
-                );
-            }
+            check_content(bad)?;
             total += n;
             if n < BATCH {
                 return Ok(total);

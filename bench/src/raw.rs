@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use steam_sockets_sys as sys;
 
 use crate::workload::{
-    BATCH, FILL, Failure, Measurement, Result, SendMode, Setting, Traffic, Transport, Workload,
-    free_loopback_port, measure, wait_until,
+    BATCH, FILL, Failure, Measurement, Result, RoundRobin, SendMode, Setting, Traffic, Transport,
+    Workload, check_content, free_loopback_port, measure, wait_until,
 };
 
 /// The two interface pointers.
@@ -131,7 +131,7 @@ struct Sender {
     mode: SendMode,
     targets: Vec<sys::HSteamNetConnection>,
     /// Index into `targets` of the next message's connection.
-    next: usize,
+    next: RoundRobin,
     /// The payload copied by the copying modes.
     payload: Vec<u8>,
     /// The payload shared by the zero-copy modes.
@@ -146,7 +146,7 @@ impl Sender {
             api,
             mode: workload.mode,
             targets: Vec::new(),
-            next: 0,
+            next: RoundRobin::default(),
             payload: vec![FILL; workload.size],
             shared: Arc::new(vec![FILL; workload.size]),
             pointers: [std::ptr::null_mut(); BATCH],
@@ -155,14 +155,11 @@ impl Sender {
     }
 
     fn target(&mut self) -> sys::HSteamNetConnection {
-        self.targets[self.next]
+        self.targets[self.next.get()]
     }
 
     fn advance(&mut self) {
-        self.next += 1;
-        if self.next == self.targets.len() {
-            self.next = 0;
-        }
+        self.next.advance(self.targets.len());
     }
 
     /// Sends `count` messages one call each, stopping at a full send buffer.
@@ -267,8 +264,7 @@ impl Sender {
                 .into());
             }
             // Rewind the round-robin so the rejected messages are sent again, in order.
-            let n = self.targets.len();
-            self.next = (self.next + n - (count - accepted) % n) % n;
+            self.next.rewind(count - accepted, self.targets.len());
         }
         Ok(accepted)
     }
@@ -363,11 +359,7 @@ impl Receiver {
                 // SAFETY: released exactly once, not used afterwards.
                 unsafe { sys::SteamAPI_SteamNetworkingMessage_t_Release(message) };
             }
-            if bad > 0 {
-                return Err(
-                    format!("{bad} received message(s) of the wrong size or content").into()
-                );
-            }
+            check_content(bad)?;
             total += n;
             if n < BATCH {
                 return Ok(total);

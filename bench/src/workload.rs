@@ -415,6 +415,38 @@ impl From<&str> for Failure {
 
 pub(crate) type Result<T> = std::result::Result<T, Failure>;
 
+/// Fails a run that received `bad` messages of the wrong size or content.
+pub(crate) fn check_content(bad: usize) -> Result<()> {
+    if bad == 0 {
+        Ok(())
+    } else {
+        Err(format!("{bad} received message(s) of the wrong size or content").into())
+    }
+}
+
+/// Which of a side's `len` sending connections the next message goes to (round-robin).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct RoundRobin {
+    next: usize,
+}
+
+impl RoundRobin {
+    /// Index of the next message's connection.
+    pub(crate) fn get(self) -> usize {
+        self.next
+    }
+
+    /// Moves on after a message was accepted.
+    pub(crate) fn advance(&mut self, len: usize) {
+        self.next = (self.next + 1) % len;
+    }
+
+    /// Steps back over `count` messages the library did not accept, so they go again in order.
+    pub(crate) fn rewind(&mut self, count: usize, len: usize) {
+        self.next = (self.next + len - count % len) % len;
+    }
+}
+
 /// One side's connected endpoints, as the driver uses them.
 pub(crate) trait Traffic {
     /// Sends up to `count` messages (at most [`BATCH`]) the workload's way and returns how

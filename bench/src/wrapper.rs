@@ -15,8 +15,8 @@ use steam_sockets::{
 };
 
 use crate::workload::{
-    BATCH, FILL, Failure, Measurement, Result, SendMode, Setting, Traffic, Transport, Workload,
-    free_loopback_port, measure, wait_until,
+    BATCH, FILL, Failure, Measurement, Result, RoundRobin, SendMode, Setting, Traffic, Transport,
+    Workload, check_content, free_loopback_port, measure, wait_until,
 };
 
 fn fail(what: &str, e: Error) -> Failure {
@@ -89,7 +89,7 @@ impl<'a> Ends<'a> {
             mode: workload.mode,
             size: workload.size,
             targets,
-            next: 0,
+            next: RoundRobin::default(),
             payload: self.payload,
             shared: self.shared,
             batch: Vec::with_capacity(BATCH),
@@ -113,7 +113,7 @@ struct Pair<'a> {
     size: usize,
     /// Sending ends, used round-robin.
     targets: &'a [Connection],
-    next: usize,
+    next: RoundRobin,
     payload: &'a [u8],
     shared: &'a Bytes,
     /// Reused batch and results of `send_messages`.
@@ -126,15 +126,12 @@ struct Pair<'a> {
 
 impl Pair<'_> {
     fn advance(&mut self) {
-        self.next += 1;
-        if self.next == self.targets.len() {
-            self.next = 0;
-        }
+        self.next.advance(self.targets.len());
     }
 
     fn send_each(&mut self, count: usize) -> Result<usize> {
         for sent in 0..count {
-            let conn = &self.targets[self.next];
+            let conn = &self.targets[self.next.get()];
             let result = match self.mode {
                 SendMode::SharedOne => conn.send_bytes(self.shared.clone(), SendFlags::RELIABLE),
                 _ => conn.send(self.payload, SendFlags::RELIABLE),
@@ -157,7 +154,7 @@ impl Pair<'_> {
         };
         self.batch.clear();
         for _ in 0..count {
-            let connection = &targets[self.next];
+            let connection = &targets[self.next.get()];
             self.batch.push(Outgoing { connection, data, flags: SendFlags::RELIABLE, lane: 0 });
             self.advance();
         }
@@ -171,8 +168,7 @@ impl Pair<'_> {
                 Ok(_) | Err(Error::SendBufferFull { .. }) => {}
                 Err(e) => return Err(Failure(format!("send_messages: {e}"))),
             }
-            let n = targets.len();
-            self.next = (self.next + n - (count - accepted) % n) % n;
+            self.next.rewind(count - accepted, targets.len());
         }
         Ok(accepted)
     }
@@ -196,11 +192,7 @@ impl Traffic for Pair<'_> {
             let n = received.map_err(|e| fail("receive", e))?;
             let size = self.size;
             let bad = self.inbox.iter().filter(|m| m.len() != size || m[size - 1] != FILL).count();
-            if bad > 0 {
-                return Err(
-                    format!("{bad} received message(s) of the wrong size or content").into()
-                );
-            }
+            check_content(bad)?;
             // Dropping the messages releases them; the capacity stays for the next call.
             self.inbox.clear();
             total += n;
