@@ -15,7 +15,7 @@ use crate::error::{Error, Result, check};
 use crate::events::routes;
 use crate::ffi::{c_string, string_from_buf};
 use crate::identity::NetworkIdentity;
-use crate::message::{MAX_MESSAGE_SIZE, Message, SendFlags, receive_into};
+use crate::message::{Data, MAX_MESSAGE_SIZE, Message, SendFlags, receive_into};
 use crate::poll_group::PollGroup;
 use crate::socket::ListenSocketId;
 use crate::sockets::Api;
@@ -482,7 +482,20 @@ impl Connection {
     /// # Errors
     /// [`Error::InvalidHandle`] if the library has destroyed the connection.
     pub fn info(&self) -> Result<ConnectionInfo> {
-        connection_info(self.api, self.handle)
+        let mut raw = std::mem::MaybeUninit::<sys::SteamNetConnectionInfo_t>::zeroed();
+        // SAFETY: live interface; `raw` is writable for one struct.
+        let ok = unsafe {
+            sys::SteamAPI_ISteamNetworkingSockets_GetConnectionInfo(
+                self.api.sockets(),
+                self.handle,
+                raw.as_mut_ptr(),
+            )
+        };
+        if !ok {
+            return Err(Error::InvalidHandle { function: "GetConnectionInfo" });
+        }
+        // SAFETY: the struct is plain data, zero-initialised and then filled by the library.
+        Ok(ConnectionInfo::from_raw(unsafe { raw.assume_init_ref() }))
     }
 
     /// Moves the connection into `group` (`None`: out of any group). Messages that already
@@ -577,8 +590,7 @@ impl Connection {
     /// [`Error::InvalidLane`] if `lane` is not below [`lane_count`](Connection::lane_count);
     /// otherwise as for [`send`](Connection::send).
     pub fn send_on_lane(&self, lane: u16, data: &[u8], flags: SendFlags) -> Result<i64> {
-        let message = crate::Outgoing { connection: self, data: data.into(), flags, lane };
-        crate::message::send_one(self.api, message)
+        crate::message::send_one(self.api, self, Data::Copy(data), flags, lane)
     }
 
     /// Sends `bytes` without copying them: the library keeps a reference until it is done
@@ -597,7 +609,7 @@ impl Connection {
     /// # Errors
     /// As for [`send`](Connection::send).
     pub fn send_bytes(&self, bytes: Bytes, flags: SendFlags) -> Result<i64> {
-        crate::message::send_owned(self.api, self, bytes, flags)
+        crate::message::send_one(self.api, self, Data::Share(bytes), flags, 0)
     }
 
     /// Sets the connection's name, shown in the library's debug output and descriptions.
@@ -811,26 +823,6 @@ fn close_raw(api: Api, handle: sys::HSteamNetConnection) {
             false,
         );
     }
-}
-
-pub(crate) fn connection_info(
-    api: Api,
-    handle: sys::HSteamNetConnection,
-) -> Result<ConnectionInfo> {
-    let mut raw = std::mem::MaybeUninit::<sys::SteamNetConnectionInfo_t>::zeroed();
-    // SAFETY: live interface; `raw` is writable for one struct.
-    let ok = unsafe {
-        sys::SteamAPI_ISteamNetworkingSockets_GetConnectionInfo(
-            api.sockets(),
-            handle,
-            raw.as_mut_ptr(),
-        )
-    };
-    if !ok {
-        return Err(Error::InvalidHandle { function: "GetConnectionInfo" });
-    }
-    // SAFETY: the struct is plain data, zero-initialised and then filled by the library.
-    Ok(ConnectionInfo::from_raw(unsafe { raw.assume_init_ref() }))
 }
 
 /// A connection request that arrived on a [`ListenSocket`](crate::ListenSocket), delivered as

@@ -324,9 +324,16 @@ pub(crate) fn send_batch(
     hand_over(api, &pointers[..queued], &mut on_result);
 }
 
-/// Sends one message through `SendMessages` (for lanes and shared payloads).
-pub(crate) fn send_one(api: Api, message: Outgoing<'_>) -> Result<i64> {
-    let raw = allocate(api, &message)?;
+/// Sends one message through `SendMessages`: a message on a lane, or shared bytes moved in
+/// without a clone.
+pub(crate) fn send_one(
+    api: Api,
+    conn: &crate::Connection,
+    data: Data<'_>,
+    flags: SendFlags,
+    lane: u16,
+) -> Result<i64> {
+    let raw = allocate_data(api, conn, data, flags, lane)?;
     let mut result = Err(Error::Failed { function: "SendMessages" });
     hand_over(api, &[raw], |r| result = r);
     result
@@ -369,7 +376,7 @@ fn hand_over(
 }
 
 /// What `allocate` puts in a message: bytes to copy, or shared bytes to keep.
-enum Data<'a> {
+pub(crate) enum Data<'a> {
     Copy(&'a [u8]),
     Share(Bytes),
 }
@@ -446,19 +453,6 @@ fn allocate_data(
     msg.m_nFlags = flags.bits();
     msg.m_idxLane = lane;
     Ok(raw)
-}
-
-/// Sends `bytes` on lane 0 without copying and without cloning them.
-pub(crate) fn send_owned(
-    api: Api,
-    conn: &crate::Connection,
-    bytes: Bytes,
-    flags: SendFlags,
-) -> Result<i64> {
-    let raw = allocate_data(api, conn, Data::Share(bytes), flags, 0)?;
-    let mut result = Err(Error::Failed { function: "SendMessages" });
-    hand_over(api, &[raw], |r| result = r);
-    result
 }
 
 /// Keeps the `Bytes` behind shared payloads alive while the library holds them.
