@@ -876,13 +876,17 @@ impl IncomingConnection {
         reason: EndReason,
         debug: &str,
     ) -> Result<(), CloseError<IncomingConnection>> {
-        if let Err(error) = close_args(reason, debug) {
-            return Err(CloseError { error, object: self });
+        let IncomingConnection { connection, info } = self;
+        match connection.close(reason, debug, false) {
+            // Refused arguments: the request is handed back as it was.
+            Err(CloseError { error, object })
+                if object.handle != sys::k_HSteamNetConnection_Invalid =>
+            {
+                Err(CloseError { error, object: IncomingConnection { connection: object, info } })
+            }
+            // Closed, or the library had already destroyed it: rejected either way.
+            _ => Ok(()),
         }
-        // The arguments are valid, so the only possible failure is a connection the library
-        // already destroyed, which is what rejecting wants anyway.
-        let _ = self.connection.close(reason, debug, false);
-        Ok(())
     }
 }
 
