@@ -1,0 +1,183 @@
+//! Helpers shared by the examples: backend start-up with clear errors, argument parsing, a
+//! free loopback port, and a content hash. Not an example itself.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use steam_sockets::{Error, Sockets};
+
+/// An example's error: a message for the user, printed without a backtrace.
+pub type BoxError = Box<dyn StdError + Send + Sync>;
+
+/// A plain-text error.
+#[derive(Debug)]
+pub struct Fail(pub String);
+
+impl fmt::Display for Fail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl StdError for Fail {}
+
+/// `Err(Fail(..))` from a format string.
+#[macro_export]
+macro_rules! fail {
+    ($($arg:tt)*) => {
+        Err($crate::common::Fail(format!($($arg)*)).into())
+    };
+}
+
+/// Prints `result` as an example's outcome: the error and exit code 1 on failure.
+pub fn finish(example: &str, result: Result<(), BoxError>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{example}: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Explains a start-up failure: on Steam, which is by far the most common cause.
+pub fn explain(e: Error) -> BoxError {
+    match e {
+        Error::SteamInit { .. } | Error::SteamNotInitialized { .. } => Fail(format!(
+            "Steam client not running (or not logged in): {e}. Start Steam and log in, then \
+             run this again; or build with `--no-default-features --features gns` where the \
+             example supports it"
+        ))
+        .into(),
+        Error::Unsupported { .. } => {
+            Fail(format!("{e}: this example needs the other backend")).into()
+        }
+        other => other.into(),
+    }
+}
+
+/// The client interface of this build's backend: GameNetworkingSockets, or the Steam client.
+pub fn init_client() -> Result<Sockets, BoxError> {
+    let sockets = if steam_sockets::BACKEND == "gns" {
+        Sockets::init_gns()
+    } else {
+        Sockets::init_steam_client()
+    };
+    sockets.map_err(explain)
+}
+
+/// Makes sure the Steam API sees app id `app_id`: when the `SteamAppId` environment variable
+/// does not already say so, runs this program again with it set and returns the child's exit
+/// code. (Setting the variable in this process would need `unsafe`; a child process does not.)
+pub fn with_app_id(app_id: u32) -> Option<ExitCode> {
+    let wanted = app_id.to_string();
+    if std::env::var("SteamAppId").is_ok_and(|v| v == wanted) {
+        return None;
+    }
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => {
+            eprintln!("cannot find this program to re-run it with SteamAppId={app_id}: {e}");
+            return Some(ExitCode::FAILURE);
+        }
+    };
+    let status = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env("SteamAppId", &wanted)
+        .env("SteamGameId", &wanted)
+        .status();
+    Some(match status {
+        Ok(s) if s.success() => ExitCode::SUCCESS,
+        Ok(s) => ExitCode::from(s.code().and_then(|c| u8::try_from(c).ok()).unwrap_or(1).max(1)),
+        Err(e) => {
+            eprintln!("cannot re-run with SteamAppId={app_id}: {e}");
+            ExitCode::FAILURE
+        }
+    })
+}
+
+/// A free UDP port on 127.0.0.1 (GameNetworkingSockets refuses to listen on port 0).
+pub fn free_port() -> Result<u16, BoxError> {
+    Ok(std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Command-line arguments: positional words and `--name value` / `--flag` options.
+pub struct Args {
+    words: Vec<String>,
+    options: Vec<(String, Option<String>)>,
+}
+
+impl Args {
+    /// Parses this process's arguments; options in `with_value` take the next argument.
+    pub fn parse(with_value: &[&str]) -> Result<Args, BoxError> {
+        let mut words = Vec::new();
+        let mut options = Vec::new();
+        let mut args = std::env::args().skip(1);
+        while let Some(arg) = args.next() {
+            if let Some(name) = arg.strip_prefix("--") {
+                if with_value.contains(&name) {
+                    let Some(value) = args.next() else {
+                        return fail!("--{name} needs a value");
+                    };
+                    options.push((name.to_string(), Some(value)));
+                } else {
+                    options.push((name.to_string(), None));
+                }
+            } else {
+                words.push(arg);
+            }
+        }
+        Ok(Args { words, options })
+    }
+
+    /// Positional argument `i`.
+    pub fn word(&self, i: usize) -> Option<&str> {
+        self.words.get(i).map(String::as_str)
+    }
+
+    /// Whether `--name` was given.
+    pub fn flag(&self, name: &str) -> bool {
+        self.options.iter().any(|(n, _)| n == name)
+    }
+
+    /// The value of `--name`, parsed; `default` when absent.
+    pub fn value<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, BoxError>
+    where
+        T::Err: fmt::Display,
+    {
+        match self.options.iter().rev().find(|(n, _)| n == name) {
+            Some((_, Some(v))) => v.parse().map_err(|e| Fail(format!("--{name} {v}: {e}")).into()),
+            _ => Ok(default),
+        }
+    }
+}
+
+/// FNV-1a, 64-bit: a content check for transferred data (not a security measure).
+pub fn fnv1a(data: &[u8], mut hash: u64) -> u64 {
+    for &b in data {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+/// The FNV-1a starting value.
+pub const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// A point in time after which a bounded run stops.
+#[derive(Clone, Copy)]
+pub struct Deadline(Instant);
+
+impl Deadline {
+    /// `after` from now.
+    pub fn after(after: Duration) -> Deadline {
+        Deadline(Instant::now() + after)
+    }
+
+    /// Whether the deadline has passed.
+    pub fn passed(self) -> bool {
+        Instant::now() >= self.0
+    }
+}
