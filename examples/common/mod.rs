@@ -58,6 +58,20 @@ pub fn explain(e: Error) -> BoxError {
     }
 }
 
+/// Explains a game server's start-up failure.
+pub fn explain_game_server(e: Error) -> BoxError {
+    match e {
+        Error::SteamInit { .. } | Error::SteamNotInitialized { .. } => Fail(format!(
+            "Steam client not running, or Steam's game-server library is missing: {e}. A game \
+             server loads Steam's steamclient library, installed with the Steam client or by \
+             SteamCMD (steamcmd +login anonymous +app_update 1007 +quit installs the SDK \
+             redistributables)"
+        ))
+        .into(),
+        other => explain(other),
+    }
+}
+
 /// The client interface of this build's backend: GameNetworkingSockets, or the Steam client.
 pub fn init_client() -> Result<Sockets, BoxError> {
     let sockets = if steam_sockets::BACKEND == "gns" {
