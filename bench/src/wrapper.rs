@@ -92,8 +92,6 @@ impl<'a> Ends<'a> {
             next: RoundRobin::default(),
             payload: self.payload,
             shared: self.shared,
-            batch: Vec::with_capacity(BATCH),
-            results: Vec::with_capacity(BATCH),
             source,
             inbox: Vec::with_capacity(BATCH),
         }
@@ -116,9 +114,6 @@ struct Pair<'a> {
     next: RoundRobin,
     payload: &'a [u8],
     shared: &'a Bytes,
-    /// Reused batch and results of `send_messages`.
-    batch: Vec<Outgoing<'a>>,
-    results: Vec<steam_sockets::Result<i64>>,
     source: Source<'a>,
     /// Reused receive buffer.
     inbox: Vec<Message>,
@@ -152,21 +147,28 @@ impl Pair<'_> {
             SendMode::SharedBatch => Payload::Shared(self.shared),
             _ => Payload::Copied(self.payload),
         };
-        self.batch.clear();
-        for _ in 0..count {
-            let connection = &targets[self.next.get()];
-            self.batch.push(Outgoing { connection, data, flags: SendFlags::RELIABLE, lane: 0 });
-            self.advance();
-        }
-        self.results.clear();
-        self.sockets.send_messages(&self.batch, &mut self.results);
+        let next = &mut self.next;
+        let batch = (0..count).map(|_| {
+            let connection = &targets[next.get()];
+            next.advance(targets.len());
+            Outgoing { connection, data, flags: SendFlags::RELIABLE, lane: 0 }
+        });
         // Sent messages come first; after a connection's first failure (here: back-pressure)
         // its later messages are `NotAttempted`, and are sent again next time.
-        let accepted = self.results.iter().take_while(|r| r.is_ok()).count();
+        let mut accepted = count;
+        let mut failure = None;
+        self.sockets.send_messages(batch, |index, result| {
+            if let Err(e) = result
+                && index < accepted
+            {
+                accepted = index;
+                failure = Some(e);
+            }
+        });
         if accepted < count {
-            match &self.results[accepted] {
-                Ok(_) | Err(Error::SendBufferFull { .. }) => {}
-                Err(e) => return Err(Failure(format!("send_messages: {e}"))),
+            match failure {
+                None | Some(Error::SendBufferFull { .. }) => {}
+                Some(e) => return Err(Failure(format!("send_messages: {e}"))),
             }
             self.next.rewind(count - accepted, targets.len());
         }

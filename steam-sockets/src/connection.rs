@@ -448,6 +448,7 @@ impl Connection {
     ///
     /// # Errors
     /// [`Error::InvalidHandle`] if the library has destroyed the connection.
+    #[inline]
     pub fn receive(&self, buf: &mut Vec<Message>, max: usize) -> Result<usize> {
         receive_into("ReceiveMessagesOnConnection", buf, max, |out, max| {
             // SAFETY: `out` has room for `max` message pointers (see `receive_into`).
@@ -580,6 +581,7 @@ impl Connection {
     }
 
     /// Number of outbound lanes (1 until [`configure_lanes`](Connection::configure_lanes)).
+    #[inline]
     pub fn lane_count(&self) -> u16 {
         self.lanes.load(Ordering::Relaxed)
     }

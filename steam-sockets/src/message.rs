@@ -186,6 +186,7 @@ impl fmt::Debug for Message {
 }
 
 impl Drop for Message {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: this `Message` owns the message and releases it exactly once.
         unsafe { sys::SteamAPI_SteamNetworkingMessage_t_Release(self.0.as_ptr()) }
@@ -196,6 +197,7 @@ impl Drop for Message {
 /// fills an array of message pointers and returns how many it wrote, or -1 for a bad handle.
 ///
 /// Reuses `buf`'s capacity: once `buf` has room for `max` more messages, nothing is allocated.
+#[inline]
 pub(crate) fn receive_into(
     function: &'static str,
     buf: &mut Vec<Message>,
@@ -294,18 +296,24 @@ pub struct Outgoing<'a> {
 const CHUNK: usize = 64;
 
 /// Sends `messages` through `SendMessages` and reports one result per message to `on_result`,
-/// in order: the message number, or why that message was not sent. A bad message does not stop
-/// the others: the messages queued before it are sent first, so results stay in order without
-/// storing any.
-pub(crate) fn send_batch(
+/// in order, with the message's index: the message number, or why that message was not sent.
+/// A bad message does not stop the others: the messages queued before it are sent first, so
+/// results stay in order without storing any.
+#[inline]
+pub(crate) fn send_batch<'a>(
     api: Api,
-    messages: &[Outgoing<'_>],
-    mut on_result: impl FnMut(Result<i64>),
+    messages: impl IntoIterator<Item = Outgoing<'a>>,
+    mut on_result: impl FnMut(usize, Result<i64>),
 ) {
+    let mut index = 0;
+    let mut on_result = |result| {
+        on_result(index, result);
+        index += 1;
+    };
     let mut pointers = [std::ptr::null_mut::<sys::SteamNetworkingMessage_t>(); CHUNK];
     let mut queued = 0;
     for message in messages {
-        match allocate(api, message) {
+        match allocate(api, &message) {
             Ok(raw) => {
                 pointers[queued] = raw;
                 queued += 1;
@@ -341,6 +349,7 @@ pub(crate) fn send_one(
 
 /// Gives `messages` (at most [`CHUNK`], from `allocate`) to `SendMessages` and reports their
 /// results in order.
+#[inline]
 fn hand_over(
     api: Api,
     messages: &[*mut sys::SteamNetworkingMessage_t],
@@ -391,6 +400,7 @@ impl Data<'_> {
 }
 
 impl<'a> From<Payload<'a>> for Data<'a> {
+    #[inline]
     fn from(payload: Payload<'a>) -> Self {
         match payload {
             Payload::Copied(data) => Data::Copy(data),
@@ -402,10 +412,12 @@ impl<'a> From<Payload<'a>> for Data<'a> {
 
 /// Checks one outgoing message and turns it into a message from `AllocateMessage`: a copy of
 /// borrowed bytes, or a reference to shared ones.
+#[inline]
 fn allocate(api: Api, message: &Outgoing<'_>) -> Result<*mut sys::SteamNetworkingMessage_t> {
     allocate_data(api, message.connection, message.data.into(), message.flags, message.lane)
 }
 
+#[inline]
 fn allocate_data(
     api: Api,
     conn: &crate::Connection,
@@ -458,9 +470,13 @@ fn allocate_data(
 /// Keeps the `Bytes` behind shared payloads alive while the library holds them.
 ///
 /// A message has one 64-bit field for its owner, and a `Bytes` is four words, so each owner
-/// lives in a heap slot whose address goes in that field. Slots are recycled through a bounded
-/// queue: once it holds as many slots as messages are in flight, sending allocates nothing.
+/// lives in a heap slot whose address goes in that field. Slots are recycled, so that once
+/// enough exist for the messages in flight, sending allocates nothing. Each thread keeps a few
+/// spare slots of its own (no atomic operations: the library usually releases a message on the
+/// thread that sent it); the rest go to a shared lock-free queue, since a slot may be taken on
+/// one thread and come back on another.
 mod owners {
+    use std::cell::RefCell;
     use std::mem::MaybeUninit;
     use std::panic::{AssertUnwindSafe, catch_unwind};
     use std::sync::OnceLock;
@@ -471,18 +487,48 @@ mod owners {
 
     type Slot = Box<MaybeUninit<Bytes>>;
 
-    /// Slots kept for reuse; beyond this many, returned slots are freed.
-    const SPARE_SLOTS: usize = 16 * 1024;
+    /// Spare slots each thread keeps.
+    const LOCAL_SLOTS: usize = 1024;
 
-    /// A lock-free queue: a slot taken on the sending thread may come back on any thread.
-    fn spare() -> &'static ArrayQueue<Slot> {
-        static SPARE: OnceLock<ArrayQueue<Slot>> = OnceLock::new();
-        SPARE.get_or_init(|| ArrayQueue::new(SPARE_SLOTS))
+    /// Spare slots shared by all threads; beyond this many, returned slots are freed.
+    const SHARED_SLOTS: usize = 16 * 1024;
+
+    thread_local! {
+        static LOCAL: RefCell<Vec<Slot>> = const { RefCell::new(Vec::new()) };
+    }
+
+    fn shared() -> &'static ArrayQueue<Slot> {
+        static SHARED: OnceLock<ArrayQueue<Slot>> = OnceLock::new();
+        SHARED.get_or_init(|| ArrayQueue::new(SHARED_SLOTS))
+    }
+
+    /// A spare slot, from this thread's or the shared ones, or a new one.
+    fn take() -> Slot {
+        // `try_with`/`try_borrow_mut` fail only while the thread is exiting or in a nested
+        // call; the shared queue serves then.
+        LOCAL
+            .try_with(|local| local.try_borrow_mut().ok().and_then(|mut local| local.pop()))
+            .ok()
+            .flatten()
+            .or_else(|| shared().pop())
+            .unwrap_or_else(|| Box::new(MaybeUninit::uninit()))
+    }
+
+    /// Returns an emptied slot for reuse (or frees it when there are spares enough, or when
+    /// the thread is exiting).
+    fn give_back(slot: Slot) {
+        let _ = LOCAL.try_with(|local| match local.try_borrow_mut() {
+            Ok(mut local) if local.len() < LOCAL_SLOTS => local.push(slot),
+            _ => {
+                // A full queue just means enough spares: the slot is freed instead.
+                let _ = shared().push(slot);
+            }
+        });
     }
 
     /// Stores `bytes` in a slot and returns the slot's address, to be put in `m_nUserData`.
     pub(super) fn keep(bytes: Bytes) -> *mut MaybeUninit<Bytes> {
-        let mut slot = spare().pop().unwrap_or_else(|| Box::new(MaybeUninit::uninit()));
+        let mut slot = take();
         slot.write(bytes);
         Box::into_raw(slot)
     }
@@ -504,8 +550,7 @@ mod owners {
             let mut slot = unsafe { Box::from_raw(slot) };
             // SAFETY: `keep` initialised it, and nothing has dropped it since.
             unsafe { slot.assume_init_drop() };
-            // A full queue just means enough spares: the slot is freed instead.
-            let _ = spare().push(slot);
+            give_back(slot);
         }));
     }
 }

@@ -45,6 +45,7 @@ impl PollGroup {
     ///
     /// # Errors
     /// [`Error::InvalidHandle`](crate::Error::InvalidHandle) if the group no longer exists.
+    #[inline]
     pub fn receive(&self, buf: &mut Vec<Message>, max: usize) -> Result<usize> {
         receive_into("ReceiveMessagesOnPollGroup", buf, max, |out, max| {
             // SAFETY: `out` has room for `max` message pointers (see `receive_into`).

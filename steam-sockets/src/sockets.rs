@@ -449,13 +449,16 @@ impl Sockets {
     }
 
     /// Sends a batch of messages, to any connections of this interface and on any lanes, with
-    /// one library call per 64 messages. Appends one result per message to `results`, in order:
-    /// its message number (per lane), or why it was not sent. A bad message (too large, unknown
-    /// lane, full send buffer, closed connection) does not stop the others.
+    /// one library call per 64 messages. `messages` is any iterator of [`Outgoing`]s (a
+    /// `Vec`, an array, a `map` over players). Calls `on_result` once per message, in order,
+    /// with the message's index in `messages` and its message number (per lane), or why it was
+    /// not sent. A bad message (too large, unknown lane, full send buffer, closed connection) does
+    /// not stop the others.
     ///
-    /// Reusing `results` (cleared between calls) keeps a send loop free of allocations in Rust.
-    /// Borrowed payloads are copied once, into library buffers; [`Bytes`](bytes::Bytes)
-    /// payloads are not copied at all (see [`Payload`](crate::Payload)).
+    /// Nothing is allocated in Rust, and no result is built that `on_result` does not look at:
+    /// the cost per message is that of calling the library by hand. Borrowed payloads are
+    /// copied once, into library buffers; [`Bytes`](bytes::Bytes) payloads are not copied at
+    /// all (see [`Payload`](crate::Payload)).
     ///
     /// ```no_run
     /// # fn demo(sockets: &steam_sockets::Sockets, players: &[steam_sockets::Connection]) {
@@ -463,22 +466,37 @@ impl Sockets {
     /// use steam_sockets::{Outgoing, SendFlags};
     /// // One buffer, shared by every message: no copy, no allocation per player.
     /// let snapshot = Bytes::from_static(b"world state");
-    /// let batch: Vec<Outgoing> = players
-    ///     .iter()
-    ///     .map(|p| Outgoing { connection: p, data: (&snapshot).into(), flags: SendFlags::UNRELIABLE, lane: 0 })
-    ///     .collect();
-    /// let mut results = Vec::new();
-    /// sockets.send_messages(&batch, &mut results);
-    /// for (player, result) in players.iter().zip(&results) {
+    /// let batch = players.iter().map(|player| Outgoing {
+    ///     connection: player,
+    ///     data: (&snapshot).into(),
+    ///     flags: SendFlags::UNRELIABLE,
+    ///     lane: 0,
+    /// });
+    /// sockets.send_messages(batch, |index, result| {
     ///     if let Err(e) = result {
-    ///         eprintln!("{}: {e}", player.id());
+    ///         eprintln!("{}: {e}", players[index].id());
     ///     }
-    /// }
+    /// });
+    ///
+    /// // Or from a slice, keeping every result:
+    /// let hello = |connection| Outgoing {
+    ///     connection,
+    ///     data: b"hello".into(),
+    ///     flags: SendFlags::RELIABLE,
+    ///     lane: 0,
+    /// };
+    /// let batch: Vec<Outgoing> = players.iter().map(hello).collect();
+    /// let mut results = Vec::with_capacity(batch.len());
+    /// sockets.send_messages(batch.iter().copied(), |_, result| results.push(result));
     /// # }
     /// ```
-    pub fn send_messages(&self, messages: &[Outgoing<'_>], results: &mut Vec<Result<i64>>) {
-        results.reserve(messages.len());
-        crate::message::send_batch(self.api(), messages, |result| results.push(result));
+    #[inline]
+    pub fn send_messages<'a>(
+        &self,
+        messages: impl IntoIterator<Item = Outgoing<'a>>,
+        on_result: impl FnMut(usize, Result<i64>),
+    ) {
+        crate::message::send_batch(self.api(), messages, on_result);
     }
 
     /// Creates two connections to each other: over the library's in-process buffers (fast; no

@@ -197,7 +197,7 @@ fn batch_sends_report_each_message_and_deliver_the_good_ones() {
         },
     ];
     let mut results = Vec::new();
-    sockets.send_messages(&batch, &mut results);
+    sockets.send_messages(batch, |_, result| results.push(result));
     assert_eq!(results.len(), 6);
     assert_eq!(results[0], Ok(1));
     assert!(matches!(results[1], Err(Error::MessageTooLarge { .. })));
@@ -221,7 +221,10 @@ fn batches_larger_than_one_library_call_keep_order_and_results() {
         .map(|p| Outgoing { connection: &a, data: p.into(), flags: SendFlags::RELIABLE, lane: 0 })
         .collect();
     let mut results = Vec::new();
-    sockets.send_messages(&batch, &mut results);
+    sockets.send_messages(batch.iter().copied(), |index, result| {
+        assert_eq!(index, results.len(), "results come in order, with their index");
+        results.push(result);
+    });
     assert_eq!(results, (1..=200).map(Ok).collect::<Vec<_>>());
     let got = receive_n(&sockets, &b, 200);
     assert!(got.iter().enumerate().all(|(i, m)| m.data() == (i as u16).to_le_bytes()));
@@ -234,7 +237,7 @@ fn a_batch_to_a_closed_connection_reports_it_per_message() {
     drop(listener); // destroys `server`'s handle
     let mut results = Vec::new();
     sockets.send_messages(
-        &[
+        [
             Outgoing {
                 connection: &server,
                 data: b"lost".into(),
@@ -248,7 +251,7 @@ fn a_batch_to_a_closed_connection_reports_it_per_message() {
                 lane: 0,
             },
         ],
-        &mut results,
+        |_, result| results.push(result),
     );
     assert!(
         matches!(results[0], Err(Error::InvalidHandle { function: "SendMessages" })),
@@ -377,7 +380,7 @@ fn after_a_connections_first_failure_its_later_batch_messages_are_not_attempted(
         Outgoing { connection: &a, data: (&chunk).into(), flags: SendFlags::RELIABLE, lane: 0 },
     ];
     let mut results = Vec::new();
-    sockets.send_messages(&batch, &mut results);
+    sockets.send_messages(batch, |_, result| results.push(result));
     assert_eq!(results[0], Ok(1));
     assert!(matches!(results[1], Err(Error::SendBufferFull { .. })), "{results:?}");
     assert_eq!(results[2], Ok(1), "other connections are unaffected");

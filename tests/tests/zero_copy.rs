@@ -65,7 +65,7 @@ fn one_payload_broadcast_to_many_connections_shares_one_buffer() {
         })
         .collect();
     let mut results = Vec::new();
-    sockets.send_messages(&batch, &mut results);
+    sockets.send_messages(batch, |_, result| results.push(result));
     assert!(results.iter().all(|r| *r == Ok(1)), "{results:?}");
     for (_, b) in &pairs {
         let got = receive_n(&sockets, b, 1);
