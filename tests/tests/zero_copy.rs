@@ -123,3 +123,28 @@ fn a_message_becomes_bytes_without_a_copy_and_lives_as_long_as_they_do() {
     };
     assert!(empty.is_empty());
 }
+
+#[test]
+fn payloads_sent_from_threads_that_exit_are_released_wherever_the_library_finishes() {
+    // Each sending thread keeps spare owner slots of its own; the library releases messages on
+    // its service thread (UDP) or on the receiving thread (in-process). Threads exit with
+    // messages still in flight, so slots end up freed or recycled far from where they started.
+    for loopback in [false, true] {
+        let (sockets, a, b) = pair(loopback);
+        let mut payload = Bytes::from((0..64u8).collect::<Vec<_>>());
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                let (a, payload) = (&a, &payload);
+                scope.spawn(move || {
+                    for _ in 0..250 {
+                        a.send_bytes(payload.clone(), SendFlags::RELIABLE).unwrap();
+                    }
+                });
+            }
+        });
+        let got = receive_n(&sockets, &b, 1000);
+        assert!(got.iter().all(|m| m.data() == &payload[..]), "loopback: {loopback}");
+        drop(got);
+        wait_released(&sockets, &mut payload);
+    }
+}
