@@ -4,12 +4,21 @@
 //! * `setup`: installs the Debian packages the GNS backend builds with, when missing.
 //! * `demo`:  setup, then the echo example on GNS over UDP loopback.
 //! * `test`:  setup, then the whole suite: GNS and Steam backends, tool crates, example smoke
-//!   runs. Ends with one line `tests: N passed, M failed`.
+//!   runs (GNS), and every example run on Steam without a Steam client (a clean error
+//!   expected; see `examples.rs`). Ends with one line `tests: N passed, M failed`.
 //! * `ci`:    `test`, then clippy and rustdoc with warnings denied on both backends, and
-//!   `cargo fmt --check`. Clippy on GNS also lints the benchmark package (not run in CI).
+//!   `cargo fmt --check`. Clippy on GNS also lints the benchmark package (not run in CI). Then
+//!   the release checks (`release.rs`): `publish-check`, `msrv`, `licenses`.
+//! * `publish-check`: `cargo publish --dry-run` of the published crates, and their contents.
+//! * `msrv`: dependencies' `rust-version` against ours, and no `let` chains (clippy's
+//!   `incompatible_msrv` runs with clippy in `ci`).
+//! * `licenses`: every dependency's licence against an allowlist (cargo-deny style).
 //! * `bench`: setup, then the benchmark suite (`steam-sockets-bench`, a release build on GNS):
 //!   steam-sockets against the raw flat API and gns-rs. Prints `RESULT ...` and `PEER ...`
 //!   lines; arguments after `bench` are passed on (e.g. `--rounds 3 --only udp-64`).
+
+mod examples;
+mod release;
 
 use std::process::{Command, ExitCode, Stdio};
 
@@ -27,8 +36,14 @@ const BENCH_PACKAGE: &str = "steam-sockets-bench";
 /// Packages without a backend.
 const TOOL_PACKAGES: &[&str] = &["steam-sockets-build", "xtask"];
 
-/// Examples that run without Steam, as smoke tests on GNS.
-const SMOKE_EXAMPLES: &[&str] = &["echo"];
+/// Examples that run without Steam, as smoke tests on GNS, with their arguments. Each checks
+/// its own traffic and exits 0 only if it all arrived (see each example's header).
+const SMOKE_EXAMPLES: &[(&str, &[&str])] = &[
+    ("echo", &[]),
+    ("chat", &["--demo"]),
+    // 7 s: GameNetworkingSockets measures rates over 5-second intervals.
+    ("status", &["--demo", "--seconds", "7"]),
+];
 
 type Result<T = ()> = std::result::Result<T, String>;
 
@@ -40,8 +55,14 @@ fn main() -> ExitCode {
         Some("test") => setup().and_then(|()| test()),
         Some("ci") => setup().and_then(|()| ci()),
         Some("bench") => setup().and_then(|()| bench(&args[1..])),
+        Some("publish-check") => release::publish_check(),
+        Some("msrv") => release::msrv(),
+        Some("licenses") => release::licenses(),
         _ => {
-            eprintln!("usage: cargo xtask <setup|demo|test|ci|bench [bench options]>");
+            eprintln!(
+                "usage: cargo xtask <setup|demo|test|ci|bench [bench options]|publish-check|msrv|\
+                 licenses>"
+            );
             return ExitCode::from(2);
         }
     };
@@ -165,17 +186,6 @@ impl Tally {
         }
     }
 
-    fn smoke(&mut self, example: &str) {
-        println!("smoke: example {example} (gns)");
-        match run(cargo().args(["run", "--quiet"]).args(example_args(example))) {
-            Ok(()) => self.passed += 1,
-            Err(e) => {
-                eprintln!("smoke: example {example} failed: {e}");
-                self.failed += 1;
-            }
-        }
-    }
-
     fn summary(&self) -> String {
         format!("tests: {} passed, {} failed", self.passed, self.failed)
     }
@@ -196,9 +206,8 @@ fn run_tests() -> Tally {
     tally.cargo_test(&backend_args("gns"));
     tally.cargo_test(&backend_args("steam"));
     tally.cargo_test(&package_args(TOOL_PACKAGES));
-    for example in SMOKE_EXAMPLES {
-        tally.smoke(example);
-    }
+    examples::smoke_all(&mut tally);
+    examples::steam_clean_errors(&mut tally);
     println!("{}", tally.summary());
     tally
 }
@@ -227,7 +236,13 @@ fn ci() -> Result {
         .args(["doc", "--no-deps", "-p", "steam-sockets-build"])
         .env("RUSTDOCFLAGS", "-D warnings"))?;
     run(cargo().args(["fmt", "--all", "--check"]))?;
-    println!("xtask ci: tests, clippy, rustdoc and rustfmt all passed");
+    release::publish_check()?;
+    release::msrv()?;
+    release::licenses()?;
+    println!(
+        "xtask ci: tests, clippy, rustdoc, rustfmt, publish dry-run, MSRV and licence checks all \
+         passed"
+    );
     // The test tally is the run's closing line.
     println!("{}", tally.summary());
     Ok(())

@@ -1,0 +1,452 @@
+//! Release checks for `cargo xtask ci` (each also runs alone: `cargo xtask publish-check`,
+//! `msrv`, `licenses`).
+//!
+//! * [`publish_check`]: `cargo publish --dry-run` of the publishable crates together (cargo
+//!   packages them, resolves the unpublished ones against each other, and compiles each from its
+//!   package with default features, i.e. the `steam` backend), then checks each package's file
+//!   list: required files present, no file over [`MAX_FILE`], no crate over [`MAX_CRATE`]
+//!   compressed.
+//! * [`msrv`]: what can be checked with the one toolchain this project builds with (no older
+//!   one can be installed here). (1) Every publishable crate declares the workspace
+//!   `rust-version`. (2) Every dependency they can pull in (normal and build dependencies, both
+//!   backends, as resolved in `Cargo.lock`) declares a `rust-version` no newer than ours; crates that declare none
+//!   are listed. (3) No `let` chains in their sources (stable only since 1.88, and not caught by
+//!   the lint below). The fourth part runs with clippy in `ci`: `clippy::incompatible_msrv`
+//!   (warn by default, denied there) reads `rust-version` and flags standard-library items
+//!   stabilised after it. This does not prove the crates build on 1.85: language features other
+//!   than `let` chains, lint or inference changes, and Cargo features are not checked; only
+//!   building with 1.85 itself would.
+//! * [`licenses`]: a `cargo deny check licenses`-style allowlist over `cargo metadata`: every
+//!   package in the locked graph (all workspace members, all dependency kinds and features) must
+//!   have an SPDX `license` expression satisfied by [`ALLOWED`]. cargo-deny itself is not used:
+//!   its advisory database cannot be fetched here, and its licence check needs only this.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::path::Path;
+use std::process::Stdio;
+
+use serde_json::Value;
+
+use super::{Result, cargo};
+
+/// The crates published to crates.io, in dependency order.
+pub(crate) const PUBLISHED: &[&str] =
+    &["steam-sockets-sys", "steam-sockets", "steam-sockets-build"];
+
+/// Files every published package must contain.
+const REQUIRED: &[&str] =
+    &["Cargo.toml", "README.md", "LICENSE-MIT", "LICENSE-APACHE", "src/lib.rs"];
+
+/// Largest file allowed in a package.
+const MAX_FILE: u64 = 256 * 1024;
+
+/// Largest compressed package allowed (crates.io's limit is 10 MiB; ours are ~100 KiB).
+const MAX_CRATE: f64 = 1024.0 * 1024.0;
+
+/// Licences allowed for dependencies (SPDX identifiers).
+const ALLOWED: &[&str] = &[
+    "MIT",
+    "Apache-2.0",
+    "Apache-2.0 WITH LLVM-exception",
+    "BSD-2-Clause",
+    "BSD-3-Clause",
+    "ISC",
+    "Zlib",
+    "Unicode-3.0",
+    "Unicode-DFS-2016",
+    "Unlicense",
+    "BSL-1.0",
+    "CC0-1.0",
+    "0BSD",
+];
+
+/// Dependencies whose declared licence does not cover everything they ship: printed as notes.
+const NOTES: &[(&str, &str)] = &[
+    (
+        "steamworks-sys",
+        "redistributes Valve's prebuilt libsteam_api, which is under the Steamworks SDK Access \
+         Agreement, not MIT/Apache: shipping it is allowed to Steamworks partners",
+    ),
+    (
+        "game-networking-sockets-sys",
+        "vendors GameNetworkingSockets (BSD-3-Clause) and links protobuf (BSD-3-Clause) and \
+         OpenSSL (Apache-2.0) from the system",
+    ),
+];
+
+fn metadata(extra: &[&str]) -> Result<Value> {
+    let out = cargo()
+        .args(["metadata", "--format-version", "1"])
+        .args(extra)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
+    if !out.status.success() {
+        return Err("cargo metadata failed".into());
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| format!("cargo metadata output: {e}"))
+}
+
+/// `cargo publish --dry-run` of [`PUBLISHED`], then the package contents check.
+pub(crate) fn publish_check() -> Result {
+    let mut cmd = cargo();
+    // `--allow-dirty`: a developer's tree usually is; CI's fresh clone is not.
+    cmd.args(["publish", "--dry-run", "--allow-dirty"]).args(super::package_args(PUBLISHED));
+    let out =
+        cmd.stdout(Stdio::inherit()).output().map_err(|e| format!("cannot run cargo: {e}"))?;
+    let log = String::from_utf8_lossy(&out.stderr);
+    eprint!("{log}");
+    if !out.status.success() {
+        return Err("cargo publish --dry-run failed".into());
+    }
+    // "Packaged 24 files, 371.1KiB (95.4KiB compressed)", one per crate, in order.
+    let packaged: Vec<&str> =
+        log.lines().filter_map(|l| l.trim().strip_prefix("Packaged ")).collect();
+    if packaged.len() != PUBLISHED.len() {
+        return Err(format!(
+            "expected {} packages, cargo packaged {}",
+            PUBLISHED.len(),
+            packaged.len()
+        ));
+    }
+    let meta = metadata(&["--no-deps"])?;
+    for (name, line) in PUBLISHED.iter().zip(&packaged) {
+        let compressed = line
+            .rsplit_once('(')
+            .and_then(|(_, c)| c.strip_suffix(" compressed)"))
+            .and_then(parse_size)
+            .ok_or_else(|| format!("cannot read the package size in {line:?}"))?;
+        if compressed > MAX_CRATE {
+            return Err(format!("{name}: {line}: over the {MAX_CRATE} byte limit"));
+        }
+        check_package_files(name, &meta)?;
+        println!("publish-check: {name}: {line}; contents checked");
+    }
+    Ok(())
+}
+
+/// "95.4KiB" in bytes.
+fn parse_size(text: &str) -> Option<f64> {
+    let units =
+        [("GiB", 1024.0 * 1024.0 * 1024.0), ("MiB", 1024.0 * 1024.0), ("KiB", 1024.0), ("B", 1.0)];
+    units.iter().find_map(|(unit, scale)| {
+        text.strip_suffix(unit).and_then(|n| n.trim().parse::<f64>().ok()).map(|n| n * scale)
+    })
+}
+
+/// `cargo package --list`: required files present, none too large.
+fn check_package_files(name: &str, meta: &Value) -> Result {
+    let out = cargo()
+        .args(["package", "--list", "--allow-dirty", "-p", name])
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run cargo package: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("cargo package --list -p {name} failed"));
+    }
+    let files: BTreeSet<String> =
+        String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
+    let missing: Vec<&&str> = REQUIRED.iter().filter(|f| !files.contains(**f)).collect();
+    if !missing.is_empty() {
+        return Err(format!("{name}: the package lacks {missing:?}"));
+    }
+    let manifest = meta["packages"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == name))
+        .and_then(|p| p["manifest_path"].as_str())
+        .ok_or_else(|| format!("{name} is not a workspace package"))?;
+    let root = Path::new(manifest).parent().ok_or("manifest without a directory")?;
+    for file in &files {
+        // Files cargo generates (normalised Cargo.toml, VCS info, lock file) are not on disk here.
+        let Ok(size) = std::fs::metadata(root.join(file)).map(|m| m.len()) else { continue };
+        if size > MAX_FILE {
+            return Err(format!("{name}: {file} is {size} bytes, over the {MAX_FILE} limit"));
+        }
+    }
+    Ok(())
+}
+
+/// Packages reachable from [`PUBLISHED`] through normal and build dependencies (all features:
+/// both backends), by package id.
+fn shipped(meta: &Value) -> Result<BTreeSet<String>> {
+    let nodes = meta["resolve"]["nodes"].as_array().ok_or("cargo metadata has no resolve graph")?;
+    let by_id: BTreeMap<&str, &Value> =
+        nodes.iter().filter_map(|n| Some((n["id"].as_str()?, n))).collect();
+    let packages = meta["packages"].as_array().ok_or("cargo metadata has no packages")?;
+    let mut queue: VecDeque<String> = packages
+        .iter()
+        .filter(|p| p["name"].as_str().is_some_and(|n| PUBLISHED.contains(&n)))
+        .filter_map(|p| p["id"].as_str().map(str::to_string))
+        .collect();
+    let mut seen = BTreeSet::new();
+    while let Some(id) = queue.pop_front() {
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        let Some(node) = by_id.get(id.as_str()) else { continue };
+        for dep in node["deps"].as_array().into_iter().flatten() {
+            let shipped_kind = dep["dep_kinds"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|k| k["kind"].is_null() || k["kind"] == "build");
+            if let (true, Some(pkg)) = (shipped_kind, dep["pkg"].as_str()) {
+                queue.push_back(pkg.to_string());
+            }
+        }
+    }
+    Ok(seen)
+}
+
+/// "1.85" or "1.85.0" as (major, minor, patch).
+fn version(text: &str) -> Option<(u64, u64, u64)> {
+    let mut parts = text.trim().split('.').map(|p| p.parse::<u64>().ok());
+    Some((parts.next()??, parts.next().flatten().unwrap_or(0), parts.next().flatten().unwrap_or(0)))
+}
+
+/// The MSRV checks described in the module docs (all but clippy's, which `ci` runs).
+pub(crate) fn msrv() -> Result {
+    let meta = metadata(&["--all-features"])?;
+    let packages = meta["packages"].as_array().ok_or("cargo metadata has no packages")?;
+    let by_id: BTreeMap<&str, &Value> =
+        packages.iter().filter_map(|p| Some((p["id"].as_str()?, p))).collect();
+    let ours = meta["workspace_members"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|id| by_id.get(id.as_str()?))
+        .find(|p| p["name"] == "steam-sockets")
+        .and_then(|p| p["rust_version"].as_str())
+        .ok_or("steam-sockets declares no rust-version")?
+        .to_string();
+    let msrv = version(&ours).ok_or_else(|| format!("cannot read rust-version {ours}"))?;
+    let mut problems = Vec::new();
+    let mut undeclared = Vec::new();
+    let mut checked = 0;
+    for id in shipped(&meta)? {
+        let Some(pkg) = by_id.get(id.as_str()) else { continue };
+        let name = pkg["name"].as_str().unwrap_or("?");
+        let pkg_version = pkg["version"].as_str().unwrap_or("?");
+        match pkg["rust_version"].as_str() {
+            Some(rv) if PUBLISHED.contains(&name) && rv != ours => {
+                problems.push(format!("{name} declares rust-version {rv}, the workspace {ours}"))
+            }
+            Some(rv) => match version(rv) {
+                Some(v) if v <= msrv => checked += 1,
+                _ => problems.push(format!("{name} {pkg_version} needs Rust {rv} (ours: {ours})")),
+            },
+            None if PUBLISHED.contains(&name) => {
+                problems.push(format!("{name} declares no rust-version"))
+            }
+            None => undeclared.push(format!("{name} {pkg_version}")),
+        }
+    }
+    for name in PUBLISHED {
+        problems.extend(let_chains(&meta, name)?);
+    }
+    if !problems.is_empty() {
+        return Err(format!("MSRV {ours}:\n  {}", problems.join("\n  ")));
+    }
+    println!(
+        "msrv: rust-version {ours}: {checked} crates (ours and every locked normal/build \
+         dependency, both backends) declare a rust-version no newer; no let chains in our \
+         sources; {} dependencies declare none: {}",
+        undeclared.len(),
+        undeclared.join(", ")
+    );
+    Ok(())
+}
+
+/// `let` chains (`if let A = b && c`, `&& let`), stable since Rust 1.88, in `package`'s sources.
+fn let_chains(meta: &Value, package: &str) -> Result<Vec<String>> {
+    let manifest = meta["packages"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == package))
+        .and_then(|p| p["manifest_path"].as_str())
+        .ok_or_else(|| format!("{package} is not a workspace package"))?;
+    let src = Path::new(manifest).with_file_name("src");
+    let mut found = Vec::new();
+    let mut dirs = vec![src];
+    while let Some(dir) = dirs.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                for (n, line) in text.lines().enumerate() {
+                    if is_let_chain(line) {
+                        found.push(format!(
+                            "{}:{}: a let chain needs Rust 1.88: {}",
+                            path.display(),
+                            n + 1,
+                            line.trim()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Whether a line holds a `let` chain: `&& let`, or `if let`/`while let` whose condition has a
+/// top-level `&&` after its `=`. A line-based heuristic: `rustfmt` keeps short chains on one
+/// line and starts continuation lines with `&& let`.
+fn is_let_chain(line: &str) -> bool {
+    let code = line.split("//").next().unwrap_or("");
+    if code.contains("&& let ") {
+        return true;
+    }
+    let Some(start) = code.find("if let ").or_else(|| code.find("while let ")) else {
+        return false;
+    };
+    let rest = &code[start..];
+    let Some(eq) = rest.find(" = ") else { return false };
+    let mut depth = 0i32;
+    let bytes = &rest.as_bytes()[eq..];
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'{' if depth == 0 => return false,
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => depth -= 1,
+            b'&' if depth == 0 && bytes.get(i + 1) == Some(&b'&') => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The licence allowlist check described in the module docs.
+pub(crate) fn licenses() -> Result {
+    let meta = metadata(&["--all-features"])?;
+    let packages = meta["packages"].as_array().ok_or("cargo metadata has no packages")?;
+    let mut problems = Vec::new();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for pkg in packages {
+        let name = pkg["name"].as_str().unwrap_or("?");
+        let pkg_version = pkg["version"].as_str().unwrap_or("?");
+        let Some(expr) = pkg["license"].as_str() else {
+            let file = pkg["license_file"].as_str().unwrap_or("nothing");
+            problems.push(format!("{name} {pkg_version}: no SPDX licence (license-file: {file})"));
+            continue;
+        };
+        match allowed(expr) {
+            Ok(true) => {
+                let expr =
+                    expr.replace('/', " OR ").split_whitespace().collect::<Vec<_>>().join(" ");
+                *counts.entry(expr).or_default() += 1;
+            }
+            Ok(false) => problems.push(format!("{name} {pkg_version}: {expr} is not allowed")),
+            Err(e) => problems.push(format!("{name} {pkg_version}: cannot read {expr:?}: {e}")),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(format!(
+            "licences (allowed: {}):\n  {}",
+            ALLOWED.join(", "),
+            problems.join("\n  ")
+        ));
+    }
+    let total: usize = counts.values().sum();
+    println!("licenses: all {total} packages allowed:");
+    for (expr, n) in &counts {
+        println!("  {n:>3}  {expr}");
+    }
+    for (name, note) in NOTES {
+        if packages.iter().any(|p| p["name"] == *name) {
+            println!("  note: {name} {note}");
+        }
+    }
+    Ok(())
+}
+
+/// Evaluates an SPDX expression (`OR`, `AND`, `WITH`, parentheses; the legacy `/` means `OR`)
+/// against [`ALLOWED`].
+fn allowed(expr: &str) -> Result<bool> {
+    let spaced = expr.replace('(', " ( ").replace(')', " ) ").replace('/', " OR ");
+    let tokens: Vec<&str> = spaced.split_whitespace().collect();
+    let mut pos = 0;
+    let value = or_expr(&tokens, &mut pos)?;
+    if pos != tokens.len() {
+        return Err(format!("unexpected {:?}", tokens[pos]));
+    }
+    Ok(value)
+}
+
+fn or_expr(tokens: &[&str], pos: &mut usize) -> Result<bool> {
+    let mut value = and_expr(tokens, pos)?;
+    while tokens.get(*pos).is_some_and(|t| t.eq_ignore_ascii_case("OR")) {
+        *pos += 1;
+        value |= and_expr(tokens, pos)?;
+    }
+    Ok(value)
+}
+
+fn and_expr(tokens: &[&str], pos: &mut usize) -> Result<bool> {
+    let mut value = term(tokens, pos)?;
+    while tokens.get(*pos).is_some_and(|t| t.eq_ignore_ascii_case("AND")) {
+        *pos += 1;
+        value &= term(tokens, pos)?;
+    }
+    Ok(value)
+}
+
+fn term(tokens: &[&str], pos: &mut usize) -> Result<bool> {
+    let Some(&token) = tokens.get(*pos) else { return Err("expression ends early".into()) };
+    *pos += 1;
+    if token == "(" {
+        let value = or_expr(tokens, pos)?;
+        if tokens.get(*pos) != Some(&")") {
+            return Err("missing )".into());
+        }
+        *pos += 1;
+        return Ok(value);
+    }
+    let mut id = token.trim_end_matches('+').to_string();
+    if tokens.get(*pos).is_some_and(|t| t.eq_ignore_ascii_case("WITH")) {
+        let exception = tokens.get(*pos + 1).ok_or("WITH without an exception")?;
+        id = format!("{id} WITH {exception}");
+        *pos += 2;
+    }
+    Ok(ALLOWED.contains(&id.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{allowed, is_let_chain, parse_size};
+
+    #[test]
+    fn spdx_expressions() {
+        assert_eq!(allowed("MIT OR Apache-2.0"), Ok(true));
+        assert_eq!(allowed("MIT / Apache-2.0"), Ok(true));
+        assert_eq!(allowed("(MIT OR Apache-2.0) AND Unicode-3.0"), Ok(true));
+        assert_eq!(allowed("GPL-3.0 OR MIT"), Ok(true));
+        assert_eq!(allowed("GPL-3.0 AND MIT"), Ok(false));
+        assert_eq!(allowed("GPL-3.0-only"), Ok(false));
+        assert_eq!(allowed("Apache-2.0 WITH LLVM-exception"), Ok(true));
+        assert_eq!(allowed("GPL-2.0 WITH Classpath-exception-2.0"), Ok(false));
+        assert!(allowed("(MIT").is_err());
+        assert!(allowed("MIT OR").is_err());
+    }
+
+    #[test]
+    fn let_chain_heuristic() {
+        assert!(is_let_chain("        if let Some(x) = y && x > 1 {"));
+        assert!(is_let_chain("            && let Some(z) = w"));
+        assert!(is_let_chain("    while let Some(x) = it.next() && ok {"));
+        assert!(!is_let_chain("        if let Some(x) = y.filter(|v| a && b) {"));
+        assert!(!is_let_chain("        if let Some(x) = y { a && b }"));
+        assert!(!is_let_chain("        if a && b {"));
+        assert!(!is_let_chain("        let ok = a && b; // if let x = y && z"));
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("95.4KiB"), Some(95.4 * 1024.0));
+        assert_eq!(parse_size("12B"), Some(12.0));
+        assert_eq!(parse_size("1.5MiB"), Some(1.5 * 1024.0 * 1024.0));
+    }
+}
