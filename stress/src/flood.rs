@@ -1,0 +1,125 @@
+//! Flood and back-pressure: a sender pushes reliable messages as fast as it can; when the send
+//! buffer is full it gets [`Error::SendBufferFull`], keeps the message and resends it later;
+//! every message arrives once, intact and in order, and the process never aborts.
+
+use std::time::Instant;
+
+use steam_sockets::{ConfigKey, ConfigValue, Error, SendFlags, Sockets};
+
+use crate::common::{self, DEADLINE, Report, Tracker};
+use crate::runner::Size;
+
+/// Runs the scenario.
+pub fn run(size: Size) -> Report {
+    let mut report = Report::new("flood");
+    let Some(sockets) = report.ok("init", common::init()) else { return report };
+    let count = size.pick(300_000, 30_000);
+    flood(&sockets, &mut report, Case { label: "default buffer", buffer: None, count, len: 64 });
+    flood(
+        &sockets,
+        &mut report,
+        Case { label: "64 MiB buffer", buffer: Some(64 << 20), count, len: 64 },
+    );
+    if size.short {
+        report.detail("largest buffer: skipped in the short form (it moves 256 MiB)");
+    } else {
+        // The largest value the crate accepts is i32::MAX; the library clamps it to its own
+        // maximum, which is what applies.
+        let buffer = largest_buffer(&sockets, &mut report);
+        // 64 KiB messages: enough of them to fill that buffer and then some.
+        let len = 64 * 1024;
+        let count = buffer.map_or(0, |b| (b as usize / len + 512) as u32);
+        flood(&sockets, &mut report, Case { label: "largest buffer", buffer, count, len });
+    }
+    report
+}
+
+/// The send buffer size that applies when the largest value the crate accepts is set.
+fn largest_buffer(sockets: &Sockets, report: &mut Report) -> Option<u32> {
+    let set = sockets.set_global_config(&ConfigValue::SendBufferSize(i32::MAX as u32));
+    report.ok("set SendBufferSize(i32::MAX)", set)?;
+    let value = report.ok("read SendBufferSize", sockets.global_config(ConfigKey::SendBufferSize));
+    report.ok("reset SendBufferSize", sockets.reset_global_config(ConfigKey::SendBufferSize));
+    match value? {
+        ConfigValue::SendBufferSize(bytes) => {
+            report.detail(format!("largest send buffer (as clamped by the library): {bytes} B"));
+            Some(bytes)
+        }
+        other => {
+            report.fail(format!("SendBufferSize read back as {other:?}"));
+            None
+        }
+    }
+}
+
+/// One flood: `count` reliable messages of `len` bytes with the send buffer at `buffer`
+/// bytes (the library default if `None`).
+#[derive(Debug, Clone, Copy)]
+struct Case {
+    label: &'static str,
+    buffer: Option<u32>,
+    count: u32,
+    len: usize,
+}
+
+fn flood(sockets: &Sockets, report: &mut Report, case: Case) {
+    let Case { label, buffer, count, len, .. } = case;
+    if count == 0 {
+        return;
+    }
+    let mut options = common::fast_options();
+    options.extend(buffer.map(ConfigValue::SendBufferSize));
+    let Some(pair) = report.ok("connect", common::connect_pair(sockets, &options)) else { return };
+    let start = Instant::now();
+    let mut next = 0u32;
+    let mut full = 0u64;
+    let mut tracker = Tracker::default();
+    let mut inbox = Vec::new();
+    let events = sockets.events();
+    while tracker.reliable < u64::from(count) {
+        // Send until the library pushes back; the refused message is sent again next round.
+        while next < count {
+            match pair.client.send(&common::payload(0, next, len), SendFlags::RELIABLE) {
+                Ok(_) => next += 1,
+                Err(Error::SendBufferFull { .. }) => {
+                    full += 1;
+                    break;
+                }
+                Err(e) => return report.fail(format!("{label}: send {next}: {e}")),
+            }
+        }
+        sockets.run_callbacks();
+        for event in events.try_iter() {
+            if let steam_sockets::Event::ConnectionStatus(change) = event {
+                report.fail(format!("{label}: connection changed to {:?}", change.info.state));
+            }
+        }
+        inbox.clear();
+        if let Err(e) = pair.server.receive(&mut inbox, 4096) {
+            return report.fail(format!("{label}: receive: {e}"));
+        }
+        inbox.iter().for_each(|m| tracker.take(m));
+        if start.elapsed() > DEADLINE {
+            report.fail(format!("{label}: only {} of {count} arrived", tracker.reliable));
+            break;
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    report.detail(format!(
+        "{label}: {count} x {len} B reliable, send buffer {}: {full} SendBufferFull refusals, \
+         all resent; {:.0} msg/s, {:.1} MB/s",
+        buffer.map_or("default (512 KiB)".into(), |b| format!("{b} B")),
+        f64::from(count) / secs,
+        f64::from(count) * len as f64 / secs / 1e6,
+    ));
+    // Back-pressure must have happened where the flood outgrows the buffer.
+    let overflowing = buffer.is_none_or(|b| u64::from(count) * len as u64 > u64::from(b));
+    report.check(full > 0 || !overflowing, || {
+        format!("{label}: the sender never got SendBufferFull")
+    });
+    report.sent += u64::from(count);
+    report.received += tracker.reliable;
+    report.reliable_lost += u64::from(count) - tracker.reliable.min(u64::from(count));
+    report.out_of_order += tracker.out_of_order;
+    report.check(tracker.corrupted == 0, || format!("{label}: {} corrupted", tracker.corrupted));
+}
