@@ -231,6 +231,13 @@ impl LaneStatus {
 }
 
 /// A snapshot of a connection's health and queues (see [`Connection::realtime_status`]).
+///
+/// GameNetworkingSockets measures the rates and qualities over 5-second intervals: until the
+/// first interval of a connection ends they read 0 and negative ("unknown"), and afterwards
+/// they change once per interval. With more than one lane it does not estimate the
+/// connection-wide [`queue_time`](RealtimeStatus::queue_time) (only each lane's), and reports it
+/// as the largest value (about 292 000 years). `examples/status.rs` prints all of it as a
+/// table.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct RealtimeStatus {
@@ -259,7 +266,9 @@ pub struct RealtimeStatus {
     pub pending_reliable: usize,
     /// Reliable bytes sent but not yet acknowledged.
     pub sent_unacked_reliable: usize,
-    /// Estimated time until data queued now would be sent.
+    /// Estimated time until data queued now would be sent. Unknown (the largest value the
+    /// library can report) when the connection is not connected, and on GNS whenever it has
+    /// more than one lane: read [`lanes`](RealtimeStatus::lanes) then.
     pub queue_time: Duration,
     /// Largest jitter seen recently, if known.
     pub max_jitter: Option<Duration>,

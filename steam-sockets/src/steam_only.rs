@@ -418,7 +418,8 @@ impl FakeUdpPort {
     /// Sends a datagram to a FakeIP address.
     ///
     /// # Errors
-    /// [`Error::MessageTooLarge`] above [`MAX_MESSAGE_SIZE`]; otherwise the library's result.
+    /// [`Error::MessageTooLarge`] above [`MAX_MESSAGE_SIZE`]; [`Error::Unsupported`] on GNS;
+    /// otherwise the library's result.
     pub fn send_to(&self, to: SocketAddr, data: &[u8], flags: SendFlags) -> Result<()> {
         if data.len() > MAX_MESSAGE_SIZE {
             return Err(Error::MessageTooLarge { size: data.len(), max: MAX_MESSAGE_SIZE });
@@ -440,6 +441,10 @@ impl FakeUdpPort {
     }
 
     /// Appends up to `max` received datagrams to `buf` and returns how many.
+    ///
+    /// The library records each datagram's sender (its FakeIP) in the message, but [`Message`]
+    /// does not expose it yet: to answer, put a reply address in the payload (as
+    /// `examples/fake_ip_server.rs` does).
     ///
     /// # Errors
     /// [`Error::Unsupported`] on GNS.
