@@ -9,8 +9,7 @@
 //! The client connects with the ordinary `Sockets::connect_ip`: to code that only knows IP
 //! addresses, a FakeIP is an address like any other, and Steam routes it over the relay
 //! network. It sends 5 reliable messages and checks each echo. With `--udp`, it gets a FakeIP of
-//! its own (one port), opens a `FakeUdpPort` on it and sends 5 `ping <n> <its FakeIP>`
-//! datagrams, expecting `pong <n>` back (datagrams are unreliable: it reports how many came
+//! its own (one port), opens a `FakeUdpPort` on it and sends 5 `ping <n>` datagrams, expecting `pong <n>` back (datagrams are unreliable: it reports how many came
 //! back and fails only if none did). Prints a summary and exits 0; any failure exits 1.
 //! Options: `--app-id N` (default 480, Valve's public "Spacewar" test app), `--seconds N`
 //! (time limit, default 60).
@@ -118,7 +117,7 @@ fn run(args: &common::Args) -> Result<(), BoxError> {
     let udp = sockets.create_fake_udp_port(Some(0))?;
     let mut pongs = 0;
     for n in 0..5 {
-        udp.send_to(udp_server, format!("ping {n} {me}").as_bytes(), SendFlags::UNRELIABLE)?;
+        udp.send_to(udp_server, format!("ping {n}").as_bytes(), SendFlags::UNRELIABLE)?;
         let wait = Deadline::after(Duration::from_secs(2));
         while !wait.passed() && !deadline.passed() {
             udp.receive(&mut inbox, 16)?;

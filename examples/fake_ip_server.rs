@@ -10,9 +10,8 @@
 //!
 //! Options: `--app-id N` (default 480, Valve's public "Spacewar" test app), `--seconds N` (stop
 //! after N seconds; default: run until killed). The server echoes every message on every
-//! connection, and answers each datagram `ping <n> <reply-to>` with `pong <n>` sent to the
-//! client's own FakeIP `reply-to` (the wrapper does not expose a received datagram's sender
-//! yet, so the client says where to answer).
+//! connection, and answers each datagram `ping <n>` with `pong <n>`, sent back to the
+//! datagram's sender (`Message::peer`, the client's own FakeIP).
 //!
 //! FakeIP lets code written for IP addresses (game-server browsers, UDP protocols) work over
 //! SDR: peers use the FakeIP like a real address (`Sockets::connect_ip` or
@@ -26,12 +25,12 @@
 mod common;
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use steam_sockets::{
-    Connection, ConnectionId, Event, FakeIpResult, Message, ResultCode, SendFlags, Sockets,
+    Connection, ConnectionId, Event, FakeIpResult, Message, NetworkIdentity, ResultCode, SendFlags,
+    Sockets,
 };
 
 use common::{BoxError, Deadline};
@@ -131,14 +130,14 @@ fn run(args: &common::Args) -> Result<(), BoxError> {
                 }
             }
         }
-        // Datagrams: `ping <n> <reply-to>` gets `pong <n>`.
+        // Datagrams: `ping <n>` gets `pong <n>`, back to its sender.
         udp.receive(&mut inbox, 64)?;
         for msg in inbox.drain(..) {
             let text = String::from_utf8_lossy(&msg).into_owned();
             let mut words = text.split_whitespace();
-            match (words.next(), words.next(), words.next().map(str::parse::<SocketAddr>)) {
-                (Some("ping"), Some(n), Some(Ok(reply_to))) => {
-                    println!("datagram: {text}");
+            match (words.next(), words.next(), msg.peer()) {
+                (Some("ping"), Some(n), NetworkIdentity::Ip(reply_to)) => {
+                    println!("datagram from {reply_to}: {text}");
                     let pong = format!("pong {n}");
                     if let Err(e) = udp.send_to(reply_to, pong.as_bytes(), SendFlags::UNRELIABLE) {
                         eprintln!("pong to {reply_to}: {e}");

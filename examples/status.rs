@@ -77,8 +77,8 @@ struct Row {
 
 /// A duration for the table: "-" for the library's "unknown" (GNS reports the connection-wide
 /// queue time as the largest value when a connection has several lanes).
-fn ms(d: Duration) -> String {
-    if d > Duration::from_secs(3600) { "-".into() } else { format!("{}ms", d.as_millis()) }
+fn ms(d: Option<Duration>) -> String {
+    d.map_or("-".into(), |d| format!("{}ms", d.as_millis()))
 }
 
 /// Formats one table of `rows`, with `title` above it.

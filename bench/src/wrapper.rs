@@ -158,11 +158,11 @@ impl Pair<'_> {
         let mut accepted = count;
         let mut failure = None;
         self.sockets.send_messages(batch, |index, result| {
-            if let Err(e) = result
-                && index < accepted
-            {
-                accepted = index;
-                failure = Some(e);
+            if index < accepted {
+                if let Err(e) = result {
+                    accepted = index;
+                    failure = Some(e);
+                }
             }
         });
         if accepted < count {

@@ -215,8 +215,9 @@ pub struct LaneStatus {
     pub pending_reliable: usize,
     /// Reliable bytes sent but not yet acknowledged.
     pub sent_unacked_reliable: usize,
-    /// Estimated time until data queued now would be sent.
-    pub queue_time: Duration,
+    /// Estimated time until data queued now on this lane would be sent; `None` when the
+    /// library does not know (not connected).
+    pub queue_time: Option<Duration>,
 }
 
 impl LaneStatus {
@@ -225,7 +226,7 @@ impl LaneStatus {
             pending_unreliable: count(raw.m_cbPendingUnreliable),
             pending_reliable: count(raw.m_cbPendingReliable),
             sent_unacked_reliable: count(raw.m_cbSentUnackedReliable),
-            queue_time: micros(raw.m_usecQueueTime),
+            queue_time: queue_time(raw.m_usecQueueTime),
         }
     }
 }
@@ -235,9 +236,8 @@ impl LaneStatus {
 /// GameNetworkingSockets measures the rates and qualities over 5-second intervals: until the
 /// first interval of a connection ends they read 0 and negative ("unknown"), and afterwards
 /// they change once per interval. With more than one lane it does not estimate the
-/// connection-wide [`queue_time`](RealtimeStatus::queue_time) (only each lane's), and reports it
-/// as the largest value (about 292 000 years). `examples/status.rs` prints all of it as a
-/// table.
+/// connection-wide [`queue_time`](RealtimeStatus::queue_time) (`None`), only each lane's.
+/// `examples/status.rs` prints all of it as a table.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq)]
 pub struct RealtimeStatus {
@@ -266,10 +266,10 @@ pub struct RealtimeStatus {
     pub pending_reliable: usize,
     /// Reliable bytes sent but not yet acknowledged.
     pub sent_unacked_reliable: usize,
-    /// Estimated time until data queued now would be sent. Unknown (the largest value the
-    /// library can report) when the connection is not connected, and on GNS whenever it has
-    /// more than one lane: read [`lanes`](RealtimeStatus::lanes) then.
-    pub queue_time: Duration,
+    /// Estimated time until data queued now would be sent; `None` when the library does not
+    /// know: when the connection is not connected, and on GNS whenever it has more than one
+    /// lane (read [`lanes`](RealtimeStatus::lanes) then).
+    pub queue_time: Option<Duration>,
     /// Largest jitter seen recently, if known.
     pub max_jitter: Option<Duration>,
     /// One entry per lane, in lane order.
@@ -294,7 +294,7 @@ impl RealtimeStatus {
             pending_unreliable: count(raw.m_cbPendingUnreliable),
             pending_reliable: count(raw.m_cbPendingReliable),
             sent_unacked_reliable: count(raw.m_cbSentUnackedReliable),
-            queue_time: micros(raw.m_usecQueueTime),
+            queue_time: queue_time(raw.m_usecQueueTime),
             max_jitter: u64::try_from(raw.m_usecMaxJitter).ok().map(Duration::from_micros),
             lanes: lanes.iter().map(LaneStatus::from_raw).collect(),
         }
@@ -306,8 +306,9 @@ fn count(n: c_int) -> usize {
     usize::try_from(n).unwrap_or(0)
 }
 
-fn micros(us: i64) -> Duration {
-    Duration::from_micros(u64::try_from(us).unwrap_or(0))
+/// A queue time from the library, which reports "unknown" as its largest value.
+fn queue_time(us: i64) -> Option<Duration> {
+    u64::try_from(us).ok().filter(|_| us != i64::MAX).map(Duration::from_micros)
 }
 
 /// What the library knows about a connection.

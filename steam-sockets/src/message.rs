@@ -12,6 +12,7 @@ use steam_sockets_sys as sys;
 
 use crate::connection::ConnectionId;
 use crate::error::{Error, Result};
+use crate::identity::NetworkIdentity;
 use crate::sockets::Api;
 
 /// Largest message the library sends: 512 KiB.
@@ -148,6 +149,14 @@ impl Message {
     #[inline]
     pub fn is_reliable(&self) -> bool {
         self.flags().contains(SendFlags::RELIABLE)
+    }
+
+    /// Who sent it: the connection's remote identity, or, for a datagram received on a
+    /// [`FakeUdpPort`](crate::FakeUdpPort), the sender's FakeIP address
+    /// ([`NetworkIdentity::Ip`]), to answer with
+    /// [`send_to`](crate::FakeUdpPort::send_to).
+    pub fn peer(&self) -> NetworkIdentity {
+        NetworkIdentity::from_raw(&self.raw().m_identityPeer)
     }
 
     /// The connection's user data when the message was received.

@@ -442,9 +442,8 @@ impl FakeUdpPort {
 
     /// Appends up to `max` received datagrams to `buf` and returns how many.
     ///
-    /// The library records each datagram's sender (its FakeIP) in the message, but [`Message`]
-    /// does not expose it yet: to answer, put a reply address in the payload (as
-    /// `examples/fake_ip_server.rs` does).
+    /// Each datagram's sender (its FakeIP) is [`Message::peer`]: answer it with
+    /// [`send_to`](FakeUdpPort::send_to).
     ///
     /// # Errors
     /// [`Error::Unsupported`] on GNS.

@@ -319,3 +319,15 @@ fn a_callback_thread_delivers_events_without_manual_pumping() {
     }
     drop(pump);
 }
+
+#[test]
+fn a_message_names_its_sender() {
+    let sockets = Sockets::init_gns().unwrap();
+    let alice = NetworkIdentity::GenericString("alice".into());
+    let bob = NetworkIdentity::GenericString("bob".into());
+    let (a, b) = sockets.create_socket_pair(false, Some((&alice, &bob))).unwrap();
+    a.send(b"from alice", SendFlags::RELIABLE).unwrap();
+    b.send(b"from bob", SendFlags::RELIABLE).unwrap();
+    assert_eq!(receive_n(&sockets, &b, 1)[0].peer(), alice);
+    assert_eq!(receive_n(&sockets, &a, 1)[0].peer(), bob);
+}
