@@ -34,6 +34,49 @@ pub fn run(size: Size) -> Report {
     report
 }
 
+/// Not run by default (`--only flood-tiny`): reproduces a library abort the crate does not
+/// prevent yet. Empty reliable messages, flooded with a send buffer of only 64 KiB, put more
+/// than 65,535 reliable segments in flight; GameNetworkingSockets keeps them in a list with
+/// 16-bit indices and exits the process (`CUtlLinkedList overflow!`, `AssertFatal` in
+/// `SNP_SerializeSegmentArray`). The send buffer does not bound this: it counts bytes waiting
+/// to be sent, not segments sent and not yet acknowledged.
+pub fn run_tiny(size: Size) -> Report {
+    let mut report = Report::new("flood-tiny");
+    let Some(sockets) = report.ok("init", common::init()) else { return report };
+    let mut options = common::fast_options();
+    options.push(ConfigValue::SendBufferSize(64 * 1024));
+    let Some(pair) = report.ok("connect", common::connect_pair(&sockets, &options)) else {
+        return report;
+    };
+    let count = size.pick(300_000u64, 300_000);
+    let (mut sent, mut received, mut inbox) = (0u64, 0u64, Vec::new());
+    let start = Instant::now();
+    while received < count && start.elapsed() < DEADLINE {
+        while sent < count {
+            match pair.client.send(b"", SendFlags::RELIABLE) {
+                Ok(_) => sent += 1,
+                Err(Error::SendBufferFull { .. }) => break,
+                Err(e) => {
+                    report.fail(format!("send: {e}"));
+                    return report;
+                }
+            }
+        }
+        sockets.run_callbacks();
+        let _ = sockets.events().try_iter().count();
+        inbox.clear();
+        if let Err(e) = pair.server.receive(&mut inbox, 4096) {
+            report.fail(format!("receive: {e}"));
+            return report;
+        }
+        received += inbox.iter().filter(|m| m.data().is_empty()).count() as u64;
+    }
+    report.sent = sent;
+    report.received = received;
+    report.reliable_lost = sent - received.min(sent);
+    report
+}
+
 /// The send buffer size that applies when the largest value the crate accepts is set.
 fn largest_buffer(sockets: &Sockets, report: &mut Report) -> Option<u32> {
     let set = sockets.set_global_config(&ConfigValue::SendBufferSize(i32::MAX as u32));

@@ -31,6 +31,9 @@ impl Size {
 /// A scenario: its name and the function that runs it in the child process.
 type Scenario = (&'static str, fn(Size) -> Report);
 
+/// Scenarios run only when named with `--only`: reproductions of known library aborts.
+const EXTRA: &[Scenario] = &[("flood-tiny", crate::flood::run_tiny)];
+
 /// Scenarios the short form leaves out (`leaks` needs valgrind and minutes).
 const FULL_ONLY: &[&str] = &["leaks"];
 
@@ -53,7 +56,7 @@ pub fn main() -> ExitCode {
     }
     let size = Size { short: std::env::var(SHORT_VAR).is_ok_and(|v| v == "1") };
     if let Ok(name) = std::env::var(SCENARIO_VAR) {
-        let Some((_, run)) = SCENARIOS.iter().find(|(n, _)| *n == name) else {
+        let Some((_, run)) = SCENARIOS.iter().chain(EXTRA).find(|(n, _)| *n == name) else {
             eprintln!("unknown scenario {name}");
             return ExitCode::from(2);
         };
@@ -86,13 +89,15 @@ fn suite() -> ExitCode {
             },
             "--list" => {
                 SCENARIOS.iter().for_each(|(name, _)| println!("{name}"));
+                EXTRA.iter().for_each(|(name, _)| println!("{name} (only with --only)"));
                 return ExitCode::SUCCESS;
             }
             _ => return usage(),
         }
     }
     if let Some(only) = &only {
-        if let Some(unknown) = only.iter().find(|n| !SCENARIOS.iter().any(|(s, _)| s == n)) {
+        let known = |n: &String| SCENARIOS.iter().chain(EXTRA).any(|(s, _)| s == n);
+        if let Some(unknown) = only.iter().find(|n| !known(n)) {
             eprintln!("unknown scenario {unknown}");
             return usage();
         }
@@ -100,8 +105,9 @@ fn suite() -> ExitCode {
     let start = Instant::now();
     let mut failed = 0;
     let mut ran = 0;
-    for (name, _) in SCENARIOS {
-        if only.as_ref().is_some_and(|only| !only.iter().any(|n| n == name)) {
+    for (name, _) in SCENARIOS.iter().chain(EXTRA) {
+        let named = only.as_ref().is_some_and(|only| only.iter().any(|n| n == name));
+        if (only.is_some() && !named) || (EXTRA.iter().any(|(e, _)| e == name) && !named) {
             continue;
         }
         if short && FULL_ONLY.contains(name) {

@@ -16,9 +16,13 @@
 //! * `bench`: setup, then the benchmark suite (`steam-sockets-bench`, a release build on GNS):
 //!   steam-sockets against the raw flat API and gns-rs. Prints `RESULT ...` and `PEER ...`
 //!   lines; arguments after `bench` are passed on (e.g. `--rounds 3 --only udp-64`).
+//! * `stress`: setup, then the reliability suite (`stress.rs`): one `STRESS ...` line per
+//!   scenario, failing if any fails; arguments are passed on (e.g. `--only lossy,flood`).
+//!   `test` runs its short form.
 
 mod examples;
 mod release;
+mod stress;
 
 use std::process::{Command, ExitCode, Stdio};
 
@@ -55,13 +59,14 @@ fn main() -> ExitCode {
         Some("test") => setup().and_then(|()| test()),
         Some("ci") => setup().and_then(|()| ci()),
         Some("bench") => setup().and_then(|()| bench(&args[1..])),
+        Some("stress") => setup().and_then(|()| stress::stress(&args[1..])),
         Some("publish-check") => release::publish_check(),
         Some("msrv") => release::msrv(),
         Some("licenses") => release::licenses(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|demo|test|ci|bench [bench options]|publish-check|msrv|\
-                 licenses>"
+                "usage: cargo xtask <setup|demo|test|ci|bench [bench options]|stress [stress \
+                 options]|publish-check|msrv|licenses>"
             );
             return ExitCode::from(2);
         }
@@ -208,6 +213,7 @@ fn run_tests() -> Tally {
     tally.cargo_test(&package_args(TOOL_PACKAGES));
     examples::smoke_all(&mut tally);
     examples::steam_clean_errors(&mut tally);
+    stress::short(&mut tally);
     println!("{}", tally.summary());
     tally
 }
