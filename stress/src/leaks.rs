@@ -198,10 +198,16 @@ fn test_counts(stdout: &str) -> (u64, u64) {
 fn memcheck(log: &Path) -> Result<Memcheck, String> {
     let text = std::fs::read_to_string(log).map_err(|e| format!("{}: {e}", log.display()))?;
     // Strip the `==pid== ` prefixes; blocks are separated by empty lines.
-    let lines: Vec<&str> = text
-        .lines()
-        .map(|l| if l.starts_with("==") { l.splitn(3, "== ").nth(1).unwrap_or("") } else { l })
-        .collect();
+    let lines: Vec<&str> =
+        text.lines()
+            .map(|l| {
+                if l.starts_with("==") {
+                    l.split_once("== ").map_or("", |(_, rest)| rest)
+                } else {
+                    l
+                }
+            })
+            .collect();
     let mut result = Memcheck::default();
     for block in lines.split(|l| l.trim().is_empty()) {
         let Some(head) = block.first() else { continue };

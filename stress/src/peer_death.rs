@@ -103,17 +103,19 @@ fn serve(
                     conn.set_poll_group(Some(&group)).map_err(|e| e.to_string())?;
                     conns.push(conn);
                 }
-                Event::ConnectionStatus(change) if Some(change.connection) == victim => {
-                    if change.info.state == ConnectionState::ProblemDetectedLocally
-                        || change.info.state == ConnectionState::ClosedByPeer
-                    {
-                        let since = killed_at.map(|k| k.elapsed()).unwrap_or_default();
-                        detected = Some((since, change.info.end_reason, change.info.state));
-                    }
-                }
                 Event::ConnectionStatus(change) => {
-                    if change.info.state != ConnectionState::Connected {
-                        survivors_events.push(format!("{:?}", change.info.state));
+                    let state = change.info.state;
+                    let ended = matches!(
+                        state,
+                        ConnectionState::ProblemDetectedLocally | ConnectionState::ClosedByPeer
+                    );
+                    if Some(change.connection) == victim {
+                        if ended {
+                            let since = killed_at.map(|k| k.elapsed()).unwrap_or_default();
+                            detected = Some((since, change.info.end_reason, state));
+                        }
+                    } else if state != ConnectionState::Connected {
+                        survivors_events.push(format!("{state:?}"));
                     }
                 }
                 _ => {}

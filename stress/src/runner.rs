@@ -107,7 +107,8 @@ fn suite() -> ExitCode {
     let mut ran = 0;
     for (name, _) in SCENARIOS.iter().chain(EXTRA) {
         let named = only.as_ref().is_some_and(|only| only.iter().any(|n| n == name));
-        if (only.is_some() && !named) || (EXTRA.iter().any(|(e, _)| e == name) && !named) {
+        let extra = EXTRA.iter().any(|(e, _)| e == name);
+        if !named && (only.is_some() || extra) {
             continue;
         }
         if short && FULL_ONLY.contains(name) {
