@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use steam_sockets::{ConfigKey, ConfigValue, Error, SendFlags, Sockets};
+use steam_sockets::{ConfigKey, ConfigValue, Error, Outgoing, SendFlags, Sockets};
 
 use crate::common::{self, DEADLINE, Report, Tracker};
 use crate::runner::Size;
@@ -81,6 +81,65 @@ pub fn run_tiny(size: Size) -> Report {
     report.sent = sent;
     report.received = received;
     report.reliable_lost = sent - received.min(sent);
+    report
+}
+
+/// Not run by default (`--only flood-fast`): the same library abort as [`run_tiny`] with
+/// ordinary 64-byte messages and the *default* send buffer, once the send rate is forced up
+/// (`SendRateMin` = `SendRateMax` = 64 MiB/s, as a benchmark would) and messages are queued in
+/// batches of 64: the receiver falls behind, acknowledgements lag, and more than 65,535
+/// reliable segments can be in flight. It depends on timing: on the development machine it
+/// aborted in about one run of three (and in all four runs of a variant that queued faster),
+/// and the forced rate otherwise makes the library drop the connection or succeed. Send
+/// buffers of 512 KiB, 4 MiB and 64 MiB all aborted.
+pub fn run_fast(size: Size) -> Report {
+    let mut report = Report::new("flood-fast");
+    let Some(sockets) = report.ok("init", common::init()) else { return report };
+    let rate = 64 << 20;
+    let options = [ConfigValue::SendRateMin(rate), ConfigValue::SendRateMax(rate)];
+    let Some(pair) = report.ok("connect", common::connect_pair(&sockets, &options)) else {
+        return report;
+    };
+    let count = size.pick(1_000_000u32, 1_000_000);
+    // One constant payload: the point is the rate at which the library is fed.
+    let data = [7u8; 64];
+    let (mut sent, mut received, mut inbox) = (0u32, 0u64, Vec::new());
+    let start = Instant::now();
+    while received < u64::from(count) && start.elapsed() < DEADLINE {
+        // Batches of 64 through `send_messages`, until the library pushes back.
+        let mut refused = None;
+        while sent < count && refused.is_none() {
+            let outgoing = (sent..count.min(sent + 64)).map(|_| Outgoing {
+                connection: &pair.client,
+                data: (&data).into(),
+                flags: SendFlags::RELIABLE,
+                lane: 0,
+            });
+            sockets.send_messages(outgoing, |_, result| match result {
+                Ok(_) if refused.is_none() => sent += 1,
+                Ok(_) => {}
+                Err(e) => refused = Some(e),
+            });
+        }
+        match refused {
+            None | Some(Error::SendBufferFull { .. } | Error::NotAttempted { .. }) => {}
+            Some(e) => {
+                report.fail(format!("send: {e}"));
+                return report;
+            }
+        }
+        sockets.run_callbacks();
+        let _ = sockets.events().try_iter().count();
+        inbox.clear();
+        if let Err(e) = pair.server.receive(&mut inbox, 4096) {
+            report.fail(format!("receive: {e}"));
+            return report;
+        }
+        received += inbox.len() as u64;
+    }
+    report.sent = u64::from(sent);
+    report.received = received;
+    report.reliable_lost = u64::from(sent) - received.min(u64::from(sent));
     report
 }
 

@@ -32,7 +32,8 @@ impl Size {
 type Scenario = (&'static str, fn(Size) -> Report);
 
 /// Scenarios run only when named with `--only`: reproductions of known library aborts.
-const EXTRA: &[Scenario] = &[("flood-tiny", crate::flood::run_tiny)];
+const EXTRA: &[Scenario] =
+    &[("flood-tiny", crate::flood::run_tiny), ("flood-fast", crate::flood::run_fast)];
 
 /// Scenarios the short form leaves out (`leaks` needs valgrind and minutes).
 const FULL_ONLY: &[&str] = &["leaks"];
