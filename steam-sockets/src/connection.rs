@@ -15,7 +15,7 @@ use crate::error::{Error, Result, check};
 use crate::events::routes;
 use crate::ffi::{c_string, string_from_buf};
 use crate::identity::NetworkIdentity;
-use crate::message::{Data, MAX_MESSAGE_SIZE, Message, SendFlags, receive_into};
+use crate::message::{Backlog, Data, MAX_MESSAGE_SIZE, Message, SendFlags, receive_into};
 use crate::poll_group::PollGroup;
 use crate::socket::ListenSocketId;
 use crate::sockets::Api;
@@ -410,11 +410,13 @@ pub struct Connection {
     /// Outbound lanes configured so far (the library never reduces it), kept here so lane
     /// indices and status queries can be checked without asking the library.
     lanes: AtomicU16,
+    /// Reliable messages in the library (see [`RELIABLE_BACKLOG_LIMIT`](crate::RELIABLE_BACKLOG_LIMIT)).
+    pub(crate) backlog: Backlog,
 }
 
 impl Connection {
     pub(crate) fn new(api: Api, handle: sys::HSteamNetConnection) -> Connection {
-        Connection { api, handle, lanes: AtomicU16::new(1) }
+        Connection { api, handle, lanes: AtomicU16::new(1), backlog: Backlog::default() }
     }
 
     /// The connection's handle.
@@ -434,6 +436,10 @@ impl Connection {
         if data.len() > MAX_MESSAGE_SIZE {
             return Err(Error::MessageTooLarge { size: data.len(), max: MAX_MESSAGE_SIZE });
         }
+        let reliable = flags.contains(SendFlags::RELIABLE);
+        if reliable {
+            self.backlog.count(self, data.len(), "SendMessageToConnection")?;
+        }
         let mut number = 0i64;
         // SAFETY: the interface is live (libraries are never shut down by this crate); `data` is
         // readable for its length, which fits in u32 (checked above); `number` is writable.
@@ -447,7 +453,12 @@ impl Connection {
                 &mut number,
             )
         };
-        check("SendMessageToConnection", result)?;
+        if let Err(e) = check("SendMessageToConnection", result) {
+            if reliable {
+                self.backlog.uncount(data.len());
+            }
+            return Err(e);
+        }
         Ok(number)
     }
 
@@ -702,6 +713,26 @@ impl Connection {
         Ok(value)
     }
 
+    /// Bytes of reliable data of this connection the library holds (queued, or sent and not
+    /// yet acknowledged). Allocates nothing.
+    pub(crate) fn reliable_bytes_held(&self) -> Result<usize> {
+        let mut raw = std::mem::MaybeUninit::<sys::SteamNetConnectionRealTimeStatus_t>::zeroed();
+        // SAFETY: live interface; `raw` is writable; no lane structs are asked for.
+        let result = unsafe {
+            sys::SteamAPI_ISteamNetworkingSockets_GetConnectionRealTimeStatus(
+                self.api.sockets(),
+                self.handle,
+                raw.as_mut_ptr(),
+                0,
+                std::ptr::null_mut(),
+            )
+        };
+        check("GetConnectionRealTimeStatus", result)?;
+        // SAFETY: zero-initialised plain data, filled by the library on success.
+        let raw = unsafe { raw.assume_init() };
+        Ok(count(raw.m_cbPendingReliable) + count(raw.m_cbSentUnackedReliable))
+    }
+
     /// A quick snapshot of the connection's health and queues, with one [`LaneStatus`] per
     /// configured lane.
     ///
@@ -782,14 +813,15 @@ impl Connection {
             Ok(debug) => debug,
             Err(error) => return Err(CloseError { error, object: self }),
         };
-        let this = std::mem::ManuallyDrop::new(self);
-        routes::forget_connection(this.handle);
-        // SAFETY: live interface; `debug` is a valid C string for the call. `this` is never
-        // used or dropped again, so the handle is closed exactly once.
+        // Taking the handle out leaves `Drop` nothing to close, so it is closed once, here.
+        let mut this = self;
+        let handle = std::mem::replace(&mut this.handle, sys::k_HSteamNetConnection_Invalid);
+        routes::forget_connection(handle);
+        // SAFETY: live interface; `debug` is a valid C string for the call.
         let ok = unsafe {
             sys::SteamAPI_ISteamNetworkingSockets_CloseConnection(
                 this.api.sockets(),
-                this.handle,
+                handle,
                 reason.0,
                 debug.as_ptr(),
                 linger,

@@ -59,8 +59,10 @@ pub enum Error {
         result: ResultCode,
     },
 
-    /// Back-pressure: the connection's send buffer is full. Nothing was queued; retry after
-    /// the library has sent some of the queue (raise `SendBufferSize` for bigger bursts).
+    /// Back-pressure: the connection's send buffer is full, or its reliable backlog is (see
+    /// [`RELIABLE_BACKLOG_LIMIT`](crate::RELIABLE_BACKLOG_LIMIT)). Nothing was queued; retry
+    /// after the library has sent some of the queue (raise `SendBufferSize` for bigger
+    /// bursts).
     #[error("{function}: the send buffer is full")]
     SendBufferFull {
         /// The function that failed.

@@ -346,7 +346,9 @@ pub use connection::{
 pub use error::{Error, Result};
 pub use events::{Availability, ConnectionStatusChanged, Event, RelayNetworkStatus, ServiceStatus};
 pub use identity::*;
-pub use message::{MAX_MESSAGE_SIZE, Message, Outgoing, Payload, SendFlags, Timestamp};
+pub use message::{
+    MAX_MESSAGE_SIZE, Message, Outgoing, Payload, RELIABLE_BACKLOG_LIMIT, SendFlags, Timestamp,
+};
 pub use p2p::Signal;
 pub use poll_group::{PollGroup, PollGroupId};
 pub use socket::{ListenSocket, ListenSocketId};

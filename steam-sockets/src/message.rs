@@ -4,6 +4,7 @@ use std::ffi::c_int;
 use std::fmt;
 use std::ops::Deref;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -17,6 +18,24 @@ use crate::sockets::Api;
 
 /// Largest message the library sends: 512 KiB.
 pub const MAX_MESSAGE_SIZE: usize = sys::k_cbMaxSteamNetworkingSocketsMessageSizeSend as usize;
+
+/// How much reliable data one connection may have in the library (queued, or sent and not yet
+/// acknowledged), in units of one per message plus one per KiB of payload. Sends count their
+/// units; at the limit, a reliable send asks the library how many bytes of reliable data it
+/// still holds and lowers the count to what that many bytes can be at most (every message
+/// holds at least the smallest payload sent, plus framing). If that is still above half the
+/// limit, the send fails with [`Error::SendBufferFull`] (back-pressure, whatever the
+/// connection's `SendBufferSize`) until the library has caught up.
+///
+/// Why: GameNetworkingSockets records each reliable segment it has sent until the peer
+/// acknowledges it, in a list with 16-bit indices, and ends the process
+/// (`CUtlLinkedList overflow!`) past 65,535 of them. Its send buffer does not bound that list:
+/// it counts bytes waiting to be sent, not segments awaiting acknowledgement, and every reliable
+/// message, however small, takes at least one segment. A flood of small reliable messages at a
+/// high send rate, or towards a peer that stops acknowledging, reached the limit in tests. A
+/// message takes one segment plus one per packet boundary it crosses, and a full packet carries
+/// over 1 KiB, so the units bound the segments; the rest of the way to 65,535 is margin.
+pub const RELIABLE_BACKLOG_LIMIT: usize = 48_000;
 
 bitflags::bitflags! {
     /// How a message is sent. The empty set is unreliable, Nagle-delayed delivery.
@@ -441,6 +460,9 @@ fn allocate_data(
     if lane >= conn.lane_count() {
         return Err(Error::InvalidLane { lane, lanes: conn.lane_count() });
     }
+    if flags.contains(SendFlags::RELIABLE) {
+        conn.backlog.count(conn, len, "SendMessages")?;
+    }
     // A library buffer for a copy; none (null data, no free function) for shared bytes.
     let buffer = match data {
         Data::Copy(_) => len,
@@ -474,6 +496,95 @@ fn allocate_data(
     msg.m_nFlags = flags.bits();
     msg.m_idxLane = lane;
     Ok(raw)
+}
+
+/// A connection's count against [`RELIABLE_BACKLOG_LIMIT`].
+#[derive(Debug)]
+pub(crate) struct Backlog {
+    /// Units counted, an upper bound on what the library holds.
+    units: AtomicUsize,
+    /// The smallest reliable payload sent since the library last held nothing.
+    smallest: AtomicUsize,
+}
+
+impl Default for Backlog {
+    fn default() -> Self {
+        Backlog { units: AtomicUsize::new(0), smallest: AtomicUsize::new(usize::MAX) }
+    }
+}
+
+/// Units of a reliable message of `len` bytes.
+fn units(len: usize) -> usize {
+    1 + len / 1024
+}
+
+impl Backlog {
+    /// Counts a reliable message of `len` bytes for `function`, or refuses it while the
+    /// connection is at the limit. (Messages the library refuses later in a batch stay
+    /// counted: the count only errs high.)
+    #[inline]
+    pub(crate) fn count(
+        &self,
+        conn: &crate::Connection,
+        len: usize,
+        function: &'static str,
+    ) -> Result<()> {
+        if len < self.smallest.load(Ordering::Relaxed) {
+            self.smallest.fetch_min(len, Ordering::Relaxed);
+        }
+        let units = units(len);
+        if self.units.fetch_add(units, Ordering::Relaxed) + units <= RELIABLE_BACKLOG_LIMIT {
+            return Ok(());
+        }
+        self.units.fetch_sub(units, Ordering::Relaxed);
+        self.recount(conn, units, function)
+    }
+
+    /// Gives back the units of a message the library refused (it holds nothing of it).
+    pub(crate) fn uncount(&self, len: usize) {
+        let units = units(len);
+        // Never below zero, even if the count was lowered in between.
+        let _ =
+            self.units.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(units));
+    }
+
+    /// At the limit: lowers the count to a bound on what the library holds now, from the bytes
+    /// of reliable data it reports (queued, and sent but not acknowledged). Every message it
+    /// holds accounts for at least its payload (at least the smallest counted) plus one byte of
+    /// framing. Sending goes on once that bound is at most half the limit, so a sender meets
+    /// this at most once per half a limit of units; until then it is back-pressure.
+    #[cold]
+    fn recount(
+        &self,
+        conn: &crate::Connection,
+        units: usize,
+        function: &'static str,
+    ) -> Result<()> {
+        let full = Error::SendBufferFull { function };
+        let counted = self.units.load(Ordering::Relaxed);
+        let held_bytes = conn.reliable_bytes_held()?;
+        let smallest = self.smallest.load(Ordering::Relaxed);
+        if held_bytes == 0 {
+            // Nothing left: sizes seen so far no longer matter.
+            self.smallest.store(usize::MAX, Ordering::Relaxed);
+        }
+        // Messages counted before the look are in the library by now (or refused). (A batch
+        // being built may hold up to 63 counted messages not yet handed over: the margin below
+        // 65,535 covers them.)
+        let held = (held_bytes / smallest.saturating_add(1) + held_bytes / 1024).min(counted);
+        if held > RELIABLE_BACKLOG_LIMIT / 2 {
+            return Err(full);
+        }
+        // Another thread may have recounted meanwhile: then this send just retries.
+        if self
+            .units
+            .compare_exchange(counted, held + units, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+        {
+            return Err(full);
+        }
+        Ok(())
+    }
 }
 
 /// Keeps the `Bytes` behind shared payloads alive while the library holds them.

@@ -31,9 +31,10 @@ impl Size {
 /// A scenario: its name and the function that runs it in the child process.
 type Scenario = (&'static str, fn(Size) -> Report);
 
-/// Scenarios run only when named with `--only`: reproductions of known library aborts.
-const EXTRA: &[Scenario] =
-    &[("flood-tiny", crate::flood::run_tiny), ("flood-fast", crate::flood::run_fast)];
+/// Scenarios run only when named with `--only`: `flood-fast` forces a send rate above what
+/// loopback carries, where the library may drop the connection (losses it never slows down
+/// for); it shows the process no longer aborts, but cannot promise delivery.
+const EXTRA: &[Scenario] = &[("flood-fast", crate::flood::run_fast)];
 
 /// Scenarios the short form leaves out (`leaks` needs valgrind and minutes).
 const FULL_ONLY: &[&str] = &["leaks"];
@@ -42,6 +43,7 @@ const FULL_ONLY: &[&str] = &["leaks"];
 const SCENARIOS: &[Scenario] = &[
     ("lossy", crate::lossy::run),
     ("flood", crate::flood::run),
+    ("flood-tiny", crate::flood::run_tiny),
     ("peer-death", crate::peer_death::run),
     ("many-connections", crate::many::run),
     ("threads", crate::threads::run),

@@ -174,8 +174,8 @@ fn realtime_status_reports_each_lane_queue() {
     assert_eq!(status.lanes[1].pending_reliable, 0);
     assert!(status.lanes[2].pending_reliable > 128 * 1024, "{status:?}");
     assert!(status.pending_reliable >= status.lanes[2].pending_reliable);
-    assert!(status.lanes[2].queue_time.is_some_and(|t| t > Duration::ZERO), "{status:?}");
-    assert_eq!(status.lanes[0].queue_time, Some(Duration::ZERO), "{status:?}");
+    assert!(status.lanes[2].queue_time > status.lanes[0].queue_time, "{status:?}");
+    assert!(status.lanes[0].queue_time.is_some(), "{status:?}");
     // GNS does not estimate the connection-wide queue time of a connection with several lanes.
     assert_eq!(status.queue_time, None);
 }

@@ -31,8 +31,13 @@ const DEBIAN_PACKAGES: &[&str] =
     &["cmake", "libprotobuf-dev", "protobuf-compiler", "libssl-dev", "libclang-dev", "pkg-config"];
 
 /// The packages that take the `gns` / `steam` backend features.
-const BACKEND_PACKAGES: &[&str] =
-    &["steam-sockets-sys", "steam-sockets", "steam-sockets-tests", "steam-sockets-examples"];
+const BACKEND_PACKAGES: &[&str] = &[
+    "steam-sockets-sys",
+    "steam-sockets",
+    "steam-sockets-tests",
+    "steam-sockets-examples",
+    "steam-sockets-stress",
+];
 
 /// The benchmark package: linted with the GNS backend packages, never tested or run in CI.
 const BENCH_PACKAGE: &str = "steam-sockets-bench";
