@@ -35,7 +35,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use steam_sockets::{
-    Connection, ConnectionId, Event, GameServerConfig, Message, SendFlags, ServerMode, Sockets,
+    Connection, ConnectionId, Event, GameServerConfig, Message, ServerMode, Sockets,
 };
 
 use common::{BoxError, Deadline};
@@ -118,15 +118,7 @@ fn run(args: &common::Args) -> Result<(), BoxError> {
             }
         }
         group.receive(&mut inbox, 256)?;
-        for msg in inbox.drain(..) {
-            if let Some(conn) = clients.get(&msg.connection()) {
-                let flags =
-                    if msg.is_reliable() { SendFlags::RELIABLE } else { SendFlags::UNRELIABLE };
-                if let Err(e) = conn.send(&msg, flags) {
-                    eprintln!("echo to {}: {e}", conn.id());
-                }
-            }
-        }
+        common::echo_back(&mut inbox, &clients);
         std::thread::sleep(Duration::from_millis(2));
     }
     Ok(())

@@ -121,15 +121,7 @@ fn run(args: &common::Args) -> Result<(), BoxError> {
         }
         // Connections: echo.
         group.receive(&mut inbox, 64)?;
-        for msg in inbox.drain(..) {
-            if let Some(conn) = clients.get(&msg.connection()) {
-                let flags =
-                    if msg.is_reliable() { SendFlags::RELIABLE } else { SendFlags::UNRELIABLE };
-                if let Err(e) = conn.send(&msg, flags) {
-                    eprintln!("echo to {}: {e}", conn.id());
-                }
-            }
-        }
+        common::echo_back(&mut inbox, &clients);
         // Datagrams: `ping <n>` gets `pong <n>`, back to its sender.
         udp.receive(&mut inbox, 64)?;
         for msg in inbox.drain(..) {

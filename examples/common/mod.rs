@@ -6,7 +6,9 @@ use std::fmt;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use steam_sockets::{Error, Sockets};
+use std::collections::HashMap;
+
+use steam_sockets::{Connection, ConnectionId, Error, Message, SendFlags, Sockets};
 
 /// An example's error: a message for the user, printed without a backtrace.
 pub type BoxError = Box<dyn StdError + Send + Sync>;
@@ -193,5 +195,18 @@ impl Deadline {
     /// Whether the deadline has passed.
     pub fn passed(self) -> bool {
         Instant::now() >= self.0
+    }
+}
+
+/// Sends every message in `inbox` back where it came from, as reliably as it came, and empties
+/// `inbox`. A failed echo is reported, not fatal.
+pub fn echo_back(inbox: &mut Vec<Message>, clients: &HashMap<ConnectionId, Connection>) {
+    for msg in inbox.drain(..) {
+        if let Some(conn) = clients.get(&msg.connection()) {
+            let flags = if msg.is_reliable() { SendFlags::RELIABLE } else { SendFlags::UNRELIABLE };
+            if let Err(e) = conn.send(&msg, flags) {
+                eprintln!("echo to {}: {e}", conn.id());
+            }
+        }
     }
 }
