@@ -29,16 +29,13 @@
 #[allow(dead_code)]
 mod common;
 
-use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use steam_sockets::{
-    Connection, ConnectionId, Event, GameServerConfig, Message, ServerMode, Sockets,
-};
+use steam_sockets::{GameServerConfig, ServerMode, Sockets};
 
-use common::{BoxError, Deadline};
+use common::{BoxError, Deadline, EchoServer};
 
 fn main() -> ExitCode {
     let args =
@@ -94,31 +91,15 @@ fn run(args: &common::Args) -> Result<(), BoxError> {
         }
     };
 
-    let group = sockets.create_poll_group()?;
-    let mut clients: HashMap<ConnectionId, Connection> = HashMap::new();
-    let mut inbox: Vec<Message> = Vec::with_capacity(256);
+    let mut server = EchoServer::new(&sockets)?;
     while !stop.is_some_and(Deadline::passed) {
         sockets.run_callbacks();
         for event in events.try_iter() {
-            match event {
-                Event::Incoming(request) => {
-                    let who = request.info().remote_identity.to_string();
-                    let conn = request.accept()?;
-                    conn.set_poll_group(Some(&group))?;
-                    println!("{} connected: {who}", conn.id());
-                    clients.insert(conn.id(), conn);
-                }
-                Event::ConnectionStatus(change) => {
-                    if let Some(reason) = change.info.close_reason() {
-                        clients.remove(&change.connection);
-                        println!("{} left: {reason:?}", change.connection);
-                    }
-                }
-                _ => {}
-            }
+            server.handle(event, |conn| {
+                conn.info().map_or("unknown".into(), |info| info.remote_identity.to_string())
+            })?;
         }
-        group.receive(&mut inbox, 256)?;
-        common::echo_back(&mut inbox, &clients);
+        server.echo()?;
         std::thread::sleep(Duration::from_millis(2));
     }
     Ok(())

@@ -24,16 +24,14 @@
 #[allow(dead_code)]
 mod common;
 
-use std::collections::HashMap;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use steam_sockets::{
-    Connection, ConnectionId, Event, FakeIpResult, Message, NetworkIdentity, ResultCode, SendFlags,
-    Sockets,
+    Event, FakeIpResult, Message, NetworkIdentity, ResultCode, SendFlags, Sockets,
 };
 
-use common::{BoxError, Deadline};
+use common::{BoxError, Deadline, EchoServer};
 
 fn main() -> ExitCode {
     let args = match common::Args::parse(&["app-id", "seconds"]) {
@@ -93,35 +91,19 @@ fn run(args: &common::Args) -> Result<(), BoxError> {
     // Port index 0: connections. Port index 1: datagrams.
     let _listener = sockets.listen_p2p_fake_ip(0, &[])?;
     let udp = sockets.create_fake_udp_port(Some(1))?;
-    let group = sockets.create_poll_group()?;
-    let mut clients: HashMap<ConnectionId, Connection> = HashMap::new();
+    let mut server = EchoServer::new(&sockets)?;
     let mut inbox: Vec<Message> = Vec::with_capacity(64);
 
     while !stop.is_some_and(Deadline::passed) {
         sockets.run_callbacks();
         for event in events.try_iter() {
-            match event {
-                Event::Incoming(request) => {
-                    let conn = request.accept()?;
-                    conn.set_poll_group(Some(&group))?;
-                    match conn.remote_fake_ip() {
-                        Ok(addr) => println!("{} connected from FakeIP {addr}", conn.id()),
-                        Err(_) => println!("{} connected", conn.id()),
-                    }
-                    clients.insert(conn.id(), conn);
-                }
-                Event::ConnectionStatus(change) => {
-                    if let Some(reason) = change.info.close_reason() {
-                        clients.remove(&change.connection);
-                        println!("{} left: {reason:?}", change.connection);
-                    }
-                }
-                _ => {}
-            }
+            server.handle(event, |conn| match conn.remote_fake_ip() {
+                Ok(addr) => format!("FakeIP {addr}"),
+                Err(_) => "unknown".into(),
+            })?;
         }
         // Connections: echo.
-        group.receive(&mut inbox, 64)?;
-        common::echo_back(&mut inbox, &clients);
+        server.echo()?;
         // Datagrams: `ping <n>` gets `pong <n>`, back to its sender.
         udp.receive(&mut inbox, 64)?;
         for msg in inbox.drain(..) {

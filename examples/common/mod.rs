@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use std::collections::HashMap;
 
-use steam_sockets::{Connection, ConnectionId, Error, Message, SendFlags, Sockets};
+use steam_sockets::{
+    Connection, ConnectionId, Error, Event, Message, PollGroup, SendFlags, Sockets,
+};
 
 /// An example's error: a message for the user, printed without a backtrace.
 pub type BoxError = Box<dyn StdError + Send + Sync>;
@@ -198,15 +200,59 @@ impl Deadline {
     }
 }
 
-/// Sends every message in `inbox` back where it came from, as reliably as it came, and empties
-/// `inbox`. A failed echo is reported, not fatal.
-pub fn echo_back(inbox: &mut Vec<Message>, clients: &HashMap<ConnectionId, Connection>) {
-    for msg in inbox.drain(..) {
-        if let Some(conn) = clients.get(&msg.connection()) {
-            let flags = if msg.is_reliable() { SendFlags::RELIABLE } else { SendFlags::UNRELIABLE };
-            if let Err(e) = conn.send(&msg, flags) {
-                eprintln!("echo to {}: {e}", conn.id());
+/// The connections of an echo server, all in one poll group: what `dedicated_server` and
+/// `fake_ip_server` do with the clients that connect to them.
+pub struct EchoServer {
+    group: PollGroup,
+    clients: HashMap<ConnectionId, Connection>,
+    inbox: Vec<Message>,
+}
+
+impl EchoServer {
+    /// No clients yet, and a new poll group for them.
+    pub fn new(sockets: &Sockets) -> Result<EchoServer, BoxError> {
+        let group = sockets.create_poll_group()?;
+        Ok(EchoServer { group, clients: HashMap::new(), inbox: Vec::with_capacity(256) })
+    }
+
+    /// Accepts a connection request into the group, or forgets a closed connection, printing
+    /// either (`describe` says who connected); ignores other events.
+    pub fn handle(
+        &mut self,
+        event: Event,
+        describe: impl FnOnce(&Connection) -> String,
+    ) -> Result<(), BoxError> {
+        match event {
+            Event::Incoming(request) => {
+                let conn = request.accept()?;
+                conn.set_poll_group(Some(&self.group))?;
+                println!("{} connected: {}", conn.id(), describe(&conn));
+                self.clients.insert(conn.id(), conn);
+            }
+            Event::ConnectionStatus(change) => {
+                if let Some(reason) = change.info.close_reason() {
+                    self.clients.remove(&change.connection);
+                    println!("{} left: {reason:?}", change.connection);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Sends every message received since the last call back where it came from, as reliably
+    /// as it came. A failed echo is reported, not fatal.
+    pub fn echo(&mut self) -> Result<(), BoxError> {
+        self.group.receive(&mut self.inbox, 256)?;
+        for msg in self.inbox.drain(..) {
+            if let Some(conn) = self.clients.get(&msg.connection()) {
+                let flags =
+                    if msg.is_reliable() { SendFlags::RELIABLE } else { SendFlags::UNRELIABLE };
+                if let Err(e) = conn.send(&msg, flags) {
+                    eprintln!("echo to {}: {e}", conn.id());
+                }
             }
         }
+        Ok(())
     }
 }
