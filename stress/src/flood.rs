@@ -4,9 +4,9 @@
 
 use std::time::Instant;
 
-use steam_sockets::{ConfigKey, ConfigValue, Error, Outgoing, SendFlags, Sockets};
+use steam_sockets::{ConfigKey, ConfigValue, Error, Message, Outgoing, SendFlags, Sockets};
 
-use crate::common::{self, DEADLINE, Report, Tracker};
+use crate::common::{self, DEADLINE, Pair, Report, Tracker};
 use crate::runner::Size;
 
 /// Runs the scenario.
@@ -69,15 +69,32 @@ pub fn run_tiny(size: Size) -> Report {
                 }
             }
         }
-        sockets.run_callbacks();
-        let _ = sockets.events().try_iter().count();
-        inbox.clear();
-        if let Err(e) = pair.server.receive(&mut inbox, 4096) {
-            report.fail(format!("receive: {e}"));
-            return report;
+        match pump_and_receive(&sockets, &pair, &mut inbox) {
+            Ok(()) => received += inbox.iter().filter(|m| m.data().is_empty()).count() as u64,
+            Err(e) => {
+                report.fail(e);
+                return report;
+            }
         }
-        received += inbox.iter().filter(|m| m.data().is_empty()).count() as u64;
     }
+    settle(report, sent, received)
+}
+
+/// Runs callbacks (dropping the events) and receives what has arrived at the server end into
+/// `inbox`, emptied first.
+fn pump_and_receive(
+    sockets: &Sockets,
+    pair: &Pair,
+    inbox: &mut Vec<Message>,
+) -> Result<(), String> {
+    sockets.run_callbacks();
+    let _ = sockets.events().try_iter().count();
+    inbox.clear();
+    pair.server.receive(inbox, 4096).map(drop).map_err(|e| format!("receive: {e}"))
+}
+
+/// Puts the counts of a flood in its report: what was not received is lost.
+fn settle(mut report: Report, sent: u64, received: u64) -> Report {
     report.sent = sent;
     report.received = received;
     report.reliable_lost = sent - received.min(sent);
@@ -128,19 +145,15 @@ pub fn run_fast(size: Size) -> Report {
                 return report;
             }
         }
-        sockets.run_callbacks();
-        let _ = sockets.events().try_iter().count();
-        inbox.clear();
-        if let Err(e) = pair.server.receive(&mut inbox, 4096) {
-            report.fail(format!("receive: {e}"));
-            return report;
+        match pump_and_receive(&sockets, &pair, &mut inbox) {
+            Ok(()) => received += inbox.len() as u64,
+            Err(e) => {
+                report.fail(e);
+                return report;
+            }
         }
-        received += inbox.len() as u64;
     }
-    report.sent = u64::from(sent);
-    report.received = received;
-    report.reliable_lost = u64::from(sent) - received.min(u64::from(sent));
-    report
+    settle(report, u64::from(sent), received)
 }
 
 /// The send buffer size that applies when the largest value the crate accepts is set.
