@@ -5,14 +5,13 @@
 //! are unique across interfaces), copy the callback data into an owned [`Event`] and send it.
 //! They never run user code, and never let a panic cross the `extern "C"` boundary.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Mutex, PoisonError};
 
 use steam_sockets_sys as sys;
 
 use crate::connection::{ConnectionId, ConnectionInfo, ConnectionState, IncomingConnection};
 use crate::error::{Error, Result};
-use crate::ffi::string_from_buf;
+use crate::ffi::{no_unwind, string_from_buf};
 use crate::sockets::Api;
 use crate::steam_only::FakeIpResult;
 
@@ -155,18 +154,13 @@ pub(crate) fn install_callbacks(api: Api) -> Result<()> {
     Ok(())
 }
 
-/// Runs `f`, swallowing any panic: a panic must not unwind into the library.
-fn guard(f: impl FnOnce()) {
-    let _ = catch_unwind(AssertUnwindSafe(f));
-}
-
 unsafe extern "C" fn on_connection_status(
     raw: *mut sys::SteamNetConnectionStatusChangedCallback_t,
 ) {
     // SAFETY: the library passes a valid struct for the duration of the call (or null, which
     // `as_ref` turns into `None`).
     let Some(raw) = (unsafe { raw.as_ref() }) else { return };
-    guard(|| {
+    no_unwind((), || {
         let (handle, info, old) = (raw.m_hConn, raw.m_info, raw.m_eOldState);
         let Some(hub) = routes::hub_for(handle, info.m_hListenSocket) else { return };
         let info = ConnectionInfo::from_raw(&info);
@@ -191,7 +185,7 @@ unsafe extern "C" fn on_connection_status(
 unsafe extern "C" fn on_auth_status(raw: *mut sys::SteamNetAuthenticationStatus_t) {
     // SAFETY: as in `on_connection_status`.
     let Some(raw) = (unsafe { raw.as_ref() }) else { return };
-    guard(|| {
+    no_unwind((), || {
         let message = raw.m_debugMsg;
         let status = ServiceStatus {
             availability: Availability::from_raw(raw.m_eAvail),
@@ -204,7 +198,7 @@ unsafe extern "C" fn on_auth_status(raw: *mut sys::SteamNetAuthenticationStatus_
 unsafe extern "C" fn on_relay_status(raw: *mut sys::SteamRelayNetworkStatus_t) {
     // SAFETY: as in `on_connection_status`.
     let Some(raw) = (unsafe { raw.as_ref() }) else { return };
-    guard(|| {
+    no_unwind((), || {
         let status = RelayNetworkStatus::from_raw(raw);
         routes::broadcast(|| Event::RelayNetworkStatus(status.clone()));
     });
@@ -214,7 +208,7 @@ unsafe extern "C" fn on_relay_status(raw: *mut sys::SteamRelayNetworkStatus_t) {
 unsafe extern "C" fn on_fake_ip_result(raw: *mut sys::SteamNetworkingFakeIPResult_t) {
     // SAFETY: as in `on_connection_status`.
     let Some(raw) = (unsafe { raw.as_ref() }) else { return };
-    guard(|| {
+    no_unwind((), || {
         let result = FakeIpResult::from_raw(raw);
         routes::broadcast(|| Event::FakeIpResult(result.clone()));
     });

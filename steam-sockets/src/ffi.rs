@@ -16,3 +16,10 @@ pub(crate) fn string_from_buf(buf: &[c_char]) -> String {
     let bytes: Vec<u8> = buf.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
     String::from_utf8_lossy(&bytes).into_owned()
 }
+
+/// Runs `f` inside a function the library calls, returning `fallback` if `f` panics: a panic
+/// must never unwind into C. (These functions run no user code; this is the last line of
+/// defence against a bug of ours.)
+pub(crate) fn no_unwind<T>(fallback: T, f: impl FnOnce() -> T) -> T {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or(fallback)
+}

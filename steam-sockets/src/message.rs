@@ -598,7 +598,6 @@ impl Backlog {
 mod owners {
     use std::cell::RefCell;
     use std::mem::MaybeUninit;
-    use std::panic::{AssertUnwindSafe, catch_unwind};
     use std::sync::OnceLock;
 
     use bytes::Bytes;
@@ -657,7 +656,7 @@ mod owners {
     /// calls it once per message, on any thread, possibly before `SendMessages` returns. It
     /// must not read `m_cbSize`, which the library may have changed.
     pub(super) unsafe extern "C" fn release(message: *mut sys::SteamNetworkingMessage_t) {
-        let _ = catch_unwind(AssertUnwindSafe(|| {
+        crate::ffi::no_unwind((), || {
             // SAFETY: the library passes the message this function was installed on.
             let Some(message) = (unsafe { message.as_mut() }) else { return };
             let slot = message.m_nUserData as *mut MaybeUninit<Bytes>;
@@ -671,7 +670,7 @@ mod owners {
             // SAFETY: `keep` initialised it, and nothing has dropped it since.
             unsafe { slot.assume_init_drop() };
             give_back(slot);
-        }));
+        });
     }
 }
 

@@ -7,7 +7,6 @@
 //! dedicated servers need Steam's backend: on GNS they return [`Error::Unsupported`].
 
 use std::ffi::{c_int, c_void};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crossbeam_channel::Sender;
 use steam_sockets_sys as sys;
@@ -220,7 +219,7 @@ mod signaling {
         data: *const c_void,
         len: c_int,
     ) -> bool {
-        catch_unwind(AssertUnwindSafe(|| {
+        crate::ffi::no_unwind(false, || {
             // SAFETY: the library calls this only on objects from `new` that it has not
             // released yet.
             let this = unsafe { &*this };
@@ -235,15 +234,14 @@ mod signaling {
                 data: bytes(data, len),
             };
             this.outbox.send(signal).is_ok()
-        }))
-        .unwrap_or(false)
+        })
     }
 
     unsafe extern "C" fn release(this: *mut Signaling) {
-        let _ = catch_unwind(AssertUnwindSafe(|| {
+        crate::ffi::no_unwind((), || {
             // SAFETY: `this` came from `Box::into_raw` in `new`; the library releases it once.
             drop(unsafe { Box::from_raw(this) });
-        }));
+        });
     }
 
     #[repr(C)]
@@ -293,12 +291,11 @@ mod signaling {
     ) -> *mut sys::ISteamNetworkingConnectionSignaling {
         // Accepting the signaling here only lets the request proceed: it still arrives as an
         // incoming connection that the application accepts or rejects.
-        catch_unwind(AssertUnwindSafe(|| {
+        crate::ffi::no_unwind(std::ptr::null_mut(), || {
             // SAFETY: `this` is the context of the ongoing `with_recv_context` call.
             let this = unsafe { &*this };
             new(this.outbox.clone()).unwrap_or(std::ptr::null_mut())
-        }))
-        .unwrap_or(std::ptr::null_mut())
+        })
     }
 
     unsafe extern "C" fn send_rejection_signal(
@@ -307,14 +304,14 @@ mod signaling {
         data: *const c_void,
         len: c_int,
     ) {
-        let _ = catch_unwind(AssertUnwindSafe(|| {
+        crate::ffi::no_unwind((), || {
             // SAFETY: `this` is the context of the ongoing call.
             let this = unsafe { &*this };
             // SAFETY: `peer` is null or valid for the call.
             let peer = unsafe { peer.as_ref() };
             let peer = peer.map_or(NetworkIdentity::Invalid, NetworkIdentity::from_raw);
             let _ = this.outbox.send(Signal::Rejection { peer, data: bytes(data, len) });
-        }));
+        });
     }
 }
 

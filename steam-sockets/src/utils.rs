@@ -875,7 +875,7 @@ unsafe extern "C" fn on_debug_output(
     kind: sys::ESteamNetworkingSocketsDebugOutputType,
     message: *const c_char,
 ) {
-    let _ = catch_unwind(AssertUnwindSafe(|| {
+    crate::ffi::no_unwind((), || {
         let level = log_level(kind);
         // `log::max_level` is a plain atomic (not the user's logger): skip the copy of messages
         // that `log` would discard anyway.
@@ -891,7 +891,7 @@ unsafe extern "C" fn on_debug_output(
         if !queued {
             DEBUG_OUTPUT_DROPPED.fetch_add(1, Ordering::Relaxed);
         }
-    }));
+    });
 }
 
 impl Sockets {
