@@ -38,19 +38,7 @@ use steam_sockets::{GameServerConfig, ServerMode, Sockets};
 use common::{BoxError, Deadline, EchoServer};
 
 fn main() -> ExitCode {
-    let args =
-        match common::Args::parse(&["app-id", "port", "query-port", "virtual-port", "seconds"]) {
-            Ok(args) => args,
-            Err(e) => return common::finish("dedicated_server", Err(e)),
-        };
-    let app_id = match args.value("app-id", 480u32) {
-        Ok(id) => id,
-        Err(e) => return common::finish("dedicated_server", Err(e)),
-    };
-    if let Some(code) = common::with_app_id(app_id) {
-        return code;
-    }
-    common::finish("dedicated_server", run(&args))
+    common::steam_main("dedicated_server", &["port", "query-port", "virtual-port", "seconds"], run)
 }
 
 fn run(args: &common::Args) -> Result<(), BoxError> {

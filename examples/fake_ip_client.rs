@@ -29,18 +29,7 @@ use steam_sockets::{ConnectionState, Event, Message, ResultCode, SendFlags, Sock
 use common::{BoxError, Deadline};
 
 fn main() -> ExitCode {
-    let args = match common::Args::parse(&["app-id", "seconds", "udp"]) {
-        Ok(args) => args,
-        Err(e) => return common::finish("fake_ip_client", Err(e)),
-    };
-    let app_id = match args.value("app-id", 480u32) {
-        Ok(id) => id,
-        Err(e) => return common::finish("fake_ip_client", Err(e)),
-    };
-    if let Some(code) = common::with_app_id(app_id) {
-        return code;
-    }
-    common::finish("fake_ip_client", run(&args))
+    common::steam_main("fake_ip_client", &["seconds", "udp"], run)
 }
 
 fn run(args: &common::Args) -> Result<(), BoxError> {

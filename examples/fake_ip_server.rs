@@ -34,18 +34,7 @@ use steam_sockets::{
 use common::{BoxError, Deadline, EchoServer};
 
 fn main() -> ExitCode {
-    let args = match common::Args::parse(&["app-id", "seconds"]) {
-        Ok(args) => args,
-        Err(e) => return common::finish("fake_ip_server", Err(e)),
-    };
-    let app_id = match args.value("app-id", 480u32) {
-        Ok(id) => id,
-        Err(e) => return common::finish("fake_ip_server", Err(e)),
-    };
-    if let Some(code) = common::with_app_id(app_id) {
-        return code;
-    }
-    common::finish("fake_ip_server", run(&args))
+    common::steam_main("fake_ip_server", &["seconds"], run)
 }
 
 /// Asks for a FakeIP with `ports` ports and waits for the answer.

@@ -36,18 +36,7 @@ use steam_sockets::{Availability, Event, Message, NetworkIdentity, SendFlags, So
 use common::{BoxError, Deadline};
 
 fn main() -> ExitCode {
-    let args = match common::Args::parse(&["app-id", "port", "seconds"]) {
-        Ok(args) => args,
-        Err(e) => return common::finish("p2p_chat", Err(e)),
-    };
-    let app_id = match args.value("app-id", 480u32) {
-        Ok(id) => id,
-        Err(e) => return common::finish("p2p_chat", Err(e)),
-    };
-    if let Some(code) = common::with_app_id(app_id) {
-        return code;
-    }
-    common::finish("p2p_chat", run(&args))
+    common::steam_main("p2p_chat", &["port", "seconds"], run)
 }
 
 fn run(args: &common::Args) -> Result<(), BoxError> {

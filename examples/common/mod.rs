@@ -86,10 +86,33 @@ pub fn init_client() -> Result<Sockets, BoxError> {
     sockets.map_err(explain)
 }
 
+/// `main` of an example that needs Steam: reads the options (`--app-id N` among them, default
+/// 480, Valve's public test app, plus those named in `options`), makes sure the Steam API sees
+/// that app id, runs `run` and reports how it ended.
+pub fn steam_main(
+    example: &str,
+    options: &[&str],
+    run: fn(&Args) -> Result<(), BoxError>,
+) -> ExitCode {
+    let names: Vec<&str> = ["app-id"].iter().chain(options).copied().collect();
+    let args = match Args::parse(&names) {
+        Ok(args) => args,
+        Err(e) => return finish(example, Err(e)),
+    };
+    let app_id = match args.value("app-id", 480u32) {
+        Ok(id) => id,
+        Err(e) => return finish(example, Err(e)),
+    };
+    if let Some(code) = with_app_id(app_id) {
+        return code;
+    }
+    finish(example, run(&args))
+}
+
 /// Makes sure the Steam API sees app id `app_id`: when the `SteamAppId` environment variable
 /// does not already say so, runs this program again with it set and returns the child's exit
 /// code. (Setting the variable in this process would need `unsafe`; a child process does not.)
-pub fn with_app_id(app_id: u32) -> Option<ExitCode> {
+fn with_app_id(app_id: u32) -> Option<ExitCode> {
     let wanted = app_id.to_string();
     if std::env::var("SteamAppId").is_ok_and(|v| v == wanted) {
         return None;
