@@ -716,20 +716,7 @@ impl Connection {
     /// Bytes of reliable data of this connection the library holds (queued, or sent and not
     /// yet acknowledged). Allocates nothing.
     pub(crate) fn reliable_bytes_held(&self) -> Result<usize> {
-        let mut raw = std::mem::MaybeUninit::<sys::SteamNetConnectionRealTimeStatus_t>::zeroed();
-        // SAFETY: live interface; `raw` is writable; no lane structs are asked for.
-        let result = unsafe {
-            sys::SteamAPI_ISteamNetworkingSockets_GetConnectionRealTimeStatus(
-                self.api.sockets(),
-                self.handle,
-                raw.as_mut_ptr(),
-                0,
-                std::ptr::null_mut(),
-            )
-        };
-        check("GetConnectionRealTimeStatus", result)?;
-        // SAFETY: zero-initialised plain data, filled by the library on success.
-        let raw = unsafe { raw.assume_init() };
+        let raw = self.raw_realtime_status(&mut Vec::new(), 0)?;
         Ok(count(raw.m_cbPendingReliable) + count(raw.m_cbSentUnackedReliable))
     }
 
@@ -740,18 +727,29 @@ impl Connection {
     /// [`Error::InvalidHandle`] if the connection no longer exists.
     pub fn realtime_status(&self) -> Result<RealtimeStatus> {
         let lane_count = usize::from(self.lane_count());
+        let mut raw_lanes = Vec::with_capacity(lane_count);
+        let raw = self.raw_realtime_status(&mut raw_lanes, lane_count)?;
+        Ok(RealtimeStatus::from_raw(&raw, &raw_lanes))
+    }
+
+    /// `GetConnectionRealTimeStatus`, with the status of the first `lane_count` lanes appended
+    /// to `lanes` (which has room for them).
+    fn raw_realtime_status(
+        &self,
+        lanes: &mut Vec<sys::SteamNetConnectionRealTimeLaneStatus_t>,
+        lane_count: usize,
+    ) -> Result<sys::SteamNetConnectionRealTimeStatus_t> {
+        debug_assert!(lanes.is_empty() && lanes.capacity() >= lane_count);
         let mut raw = std::mem::MaybeUninit::<sys::SteamNetConnectionRealTimeStatus_t>::zeroed();
-        let mut raw_lanes: Vec<sys::SteamNetConnectionRealTimeLaneStatus_t> =
-            Vec::with_capacity(lane_count);
-        // SAFETY: live interface; `raw` is writable; `raw_lanes` has room for `lane_count`
-        // lane structs, the count passed.
+        // SAFETY: live interface; `raw` is writable; `lanes` has room for `lane_count` lane
+        // structs, the count passed (none are written when it is 0).
         let result = unsafe {
             sys::SteamAPI_ISteamNetworkingSockets_GetConnectionRealTimeStatus(
                 self.api.sockets(),
                 self.handle,
                 raw.as_mut_ptr(),
                 lane_count as c_int,
-                raw_lanes.as_mut_ptr(),
+                lanes.as_mut_ptr(),
             )
         };
         // This function reports a bad handle as NoConnection, not InvalidParam.
@@ -760,10 +758,9 @@ impl Connection {
         }
         check("GetConnectionRealTimeStatus", result)?;
         // SAFETY: on success the library filled all `lane_count` lane structs (plain data).
-        unsafe { raw_lanes.set_len(lane_count) };
+        unsafe { lanes.set_len(lane_count) };
         // SAFETY: zero-initialised plain data, filled by the library on success.
-        let raw = unsafe { raw.assume_init() };
-        Ok(RealtimeStatus::from_raw(&raw, &raw_lanes))
+        Ok(unsafe { raw.assume_init() })
     }
 
     /// A detailed, human-readable status report of the connection, for debugging: its
