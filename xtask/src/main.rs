@@ -157,19 +157,35 @@ struct Tally {
 }
 
 impl Tally {
-    /// Runs `cargo test ...`, echoing its output, and adds up its `test result:` lines. A run
-    /// that fails without a failed test (a build error, a crashed test binary) counts as one
-    /// failure.
+    /// Runs `cargo test ...`, echoing its output, and adds up its `test result:` lines.
     fn cargo_test(&mut self, args: &[String]) {
-        let output = match cargo()
-            .args(["test", "--no-fail-fast"])
-            .args(args)
-            .stderr(Stdio::inherit())
-            .output()
-        {
+        self.run_counted(cargo().args(["test", "--no-fail-fast"]).args(args), |line| {
+            let mut counts = (0, 0);
+            // "test result: ok. 3 passed; 0 failed; 0 ignored; ..."
+            let Some(line) = line.strip_prefix("test result: ") else { return counts };
+            for part in line.split(';') {
+                let words: Vec<&str> = part.split_whitespace().collect();
+                let count = |w: &[&str]| {
+                    w.iter().rev().nth(1).and_then(|n| n.parse::<u64>().ok()).unwrap_or(0)
+                };
+                match words.last() {
+                    Some(&"passed") => counts.0 += count(&words),
+                    Some(&"failed") => counts.1 += count(&words),
+                    _ => {}
+                }
+            }
+            counts
+        });
+    }
+
+    /// Runs `cmd`, echoing its output, and adds up the (passed, failed) counts that `count`
+    /// reads off each line. A run that fails without a failed count (a build error, a crash)
+    /// counts as one failure.
+    fn run_counted(&mut self, cmd: &mut Command, count: impl Fn(&str) -> (u64, u64)) {
+        let output = match cmd.stderr(Stdio::inherit()).output() {
             Ok(output) => output,
             Err(e) => {
-                eprintln!("xtask: cannot run cargo: {e}");
+                eprintln!("xtask: cannot run {cmd:?}: {e}");
                 self.failed += 1;
                 return;
             }
@@ -177,19 +193,9 @@ impl Tally {
         let stdout = String::from_utf8_lossy(&output.stdout);
         print!("{stdout}");
         let failed_before = self.failed;
-        for line in stdout.lines().filter_map(|l| l.strip_prefix("test result: ")) {
-            // "ok. 3 passed; 0 failed; 0 ignored; ..."
-            for part in line.split(';') {
-                let words: Vec<&str> = part.split_whitespace().collect();
-                let count = |w: &[&str]| {
-                    w.iter().rev().nth(1).and_then(|n| n.parse::<u64>().ok()).unwrap_or(0)
-                };
-                match words.last() {
-                    Some(&"passed") => self.passed += count(&words),
-                    Some(&"failed") => self.failed += count(&words),
-                    _ => {}
-                }
-            }
+        for (passed, failed) in stdout.lines().map(count) {
+            self.passed += passed;
+            self.failed += failed;
         }
         if !output.status.success() && self.failed == failed_before {
             self.failed += 1;

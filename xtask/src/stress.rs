@@ -60,25 +60,11 @@ fn valgrind() -> Result {
 /// test; a run that fails without a `FAIL` line (a build error, a crash) counts as one failure.
 pub fn short(tally: &mut Tally) {
     println!("stress: short form ({STRESS_PACKAGE}, gns)");
-    let output = match cargo().args(run_args()).arg("--short").stderr(Stdio::inherit()).output() {
-        Ok(output) => output,
-        Err(e) => {
-            eprintln!("xtask: cannot run cargo: {e}");
-            tally.failed += 1;
-            return;
+    tally.run_counted(cargo().args(run_args()).arg("--short"), |line| {
+        match line.strip_prefix("STRESS ") {
+            Some(line) if line.ends_with(" result=ok") => (1, 0),
+            Some(_) => (0, 1),
+            None => (0, 0),
         }
-    };
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    print!("{stdout}");
-    let failed_before = tally.failed;
-    for line in stdout.lines().filter(|l| l.starts_with("STRESS ")) {
-        if line.ends_with(" result=ok") {
-            tally.passed += 1;
-        } else {
-            tally.failed += 1;
-        }
-    }
-    if !output.status.success() && tally.failed == failed_before {
-        tally.failed += 1;
-    }
+    });
 }
