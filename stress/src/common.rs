@@ -38,6 +38,18 @@ pub struct Report {
 }
 
 impl Report {
+    /// The report of scenario `name`, run by `scenario`, whose error (if any) is a failure.
+    pub fn of(
+        name: &'static str,
+        scenario: impl FnOnce(&mut Report) -> Result<(), String>,
+    ) -> Report {
+        let mut report = Report::new(name);
+        if let Err(e) = scenario(&mut report) {
+            report.fail(e);
+        }
+        report
+    }
+
     /// An empty report for scenario `name`.
     pub fn new(name: &'static str) -> Report {
         Report {

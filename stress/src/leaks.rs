@@ -25,11 +25,7 @@ const SETTLE_SECS: &str = "10";
 
 /// Runs the scenario.
 pub fn run(_size: Size) -> Report {
-    let mut report = Report::new("leaks");
-    if let Err(e) = leaks(&mut report) {
-        report.fail(e);
-    }
-    report
+    Report::of("leaks", leaks)
 }
 
 /// What memcheck said about one process.

@@ -15,12 +15,8 @@ const PER_CLIENT: u32 = 5;
 
 /// Runs the scenario.
 pub fn run(size: Size) -> Report {
-    let mut report = Report::new("many-connections");
     let clients = size.pick(1_000usize, 100);
-    if let Err(e) = many(&mut report, clients) {
-        report.fail(e);
-    }
-    report
+    Report::of("many-connections", |report| many(report, clients))
 }
 
 fn many(report: &mut Report, count: usize) -> Result<(), String> {

@@ -38,12 +38,8 @@ fn options() -> Vec<ConfigValue> {
 
 /// Runs the scenario (the server side).
 pub fn run(size: Size) -> Report {
-    let mut report = Report::new("peer-death");
     let count = size.pick(3_000u32, 600);
-    if let Err(e) = server(&mut report, count) {
-        report.fail(e);
-    }
-    report
+    Report::of("peer-death", |report| server(report, count))
 }
 
 fn spawn_client(addr: SocketAddr, index: u32, count: u32) -> Result<Child, String> {

@@ -15,12 +15,8 @@ const SENDERS: u32 = 8;
 
 /// Runs the scenario.
 pub fn run(size: Size) -> Report {
-    let mut report = Report::new("threads");
     let per_thread = size.pick(20_000u32, 2_000);
-    if let Err(e) = threads(&mut report, per_thread) {
-        report.fail(e);
-    }
-    report
+    Report::of("threads", |report| threads(report, per_thread))
 }
 
 fn threads(report: &mut Report, per_thread: u32) -> Result<(), String> {
