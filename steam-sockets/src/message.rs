@@ -23,19 +23,39 @@ pub const MAX_MESSAGE_SIZE: usize = sys::k_cbMaxSteamNetworkingSocketsMessageSiz
 /// acknowledged), in units of one per message plus one per KiB of payload. Sends count their
 /// units; at the limit, a reliable send asks the library how many bytes of reliable data it
 /// still holds and lowers the count to what that many bytes can be at most (every message
-/// holds at least the smallest payload sent, plus framing). If that is still above half the
-/// limit, the send fails with [`Error::SendBufferFull`] (back-pressure, whatever the
-/// connection's `SendBufferSize`) until the library has caught up.
+/// holds at least the smallest payload sent, plus framing). Until that leaves room for an
+/// eighth of the limit, the send fails with [`Error::SendBufferFull`] (back-pressure, whatever
+/// the connection's `SendBufferSize`); the first send after the library has made that room
+/// goes through.
 ///
-/// Why: GameNetworkingSockets records each reliable segment it has sent until the peer
-/// acknowledges it, in a list with 16-bit indices, and ends the process
-/// (`CUtlLinkedList overflow!`) past 65,535 of them. Its send buffer does not bound that list:
-/// it counts bytes waiting to be sent, not segments awaiting acknowledgement, and every reliable
-/// message, however small, takes at least one segment. A flood of small reliable messages at a
-/// high send rate, or towards a peer that stops acknowledging, reached the limit in tests. A
-/// message takes one segment plus one per packet boundary it crosses, and a full packet carries
-/// over 1 KiB, so the units bound the segments; the rest of the way to 65,535 is margin.
-pub const RELIABLE_BACKLOG_LIMIT: usize = 48_000;
+/// Why: GameNetworkingSockets keeps one record per reliable segment it has sent until the
+/// peer acknowledges it, and every reliable message, however small, is at least one segment
+/// (a message takes one more per packet boundary it crosses, and a full packet carries over
+/// 1 KiB, so the units bound the segments). Its send buffer counts bytes waiting to be sent,
+/// not these records, and two things go wrong when they pile up:
+///
+/// * When an acknowledgement is late, the library re-queues every segment of the packets it
+///   gives up on, and it inserts each into its retry queue by scanning that queue from the
+///   start: re-queueing `n` segments costs about `n²/2` steps, with the library's global lock
+///   held, so every connection in the process stalls. It acknowledges data after up to 50 ms
+///   (when it has nothing to send back) and retries after 60 ms plus three round trips, so on
+///   loopback or a LAN a delay of 10 ms, such as a busy CPU, is enough. With 48,000 segments in
+///   flight that held the lock for seconds at a time (6.6 s once), and a flood of 300,000
+///   empty messages took from 0.3 s to over 60 s.
+/// * The records of packets given up on stay until those packets expire (up to 3 s after a
+///   stall), beside the new ones, in a list with 16-bit indices: past 65,535 the library ends
+///   the process (`CUtlLinkedList overflow!`, exit status 1).
+///
+/// At 8,192 units a re-queue takes at most about 0.2 s on a 2-core machine, and no flood has
+/// come near the list's end since (at 48,000, one in five aborted). The price: with a receiver
+/// that sends nothing back, one connection's tiny reliable messages flow at about 8,192 per
+/// acknowledgement (50 ms), some 160,000 a second. With the default 512 KiB `SendBufferSize`,
+/// messages of a KiB or more meet the send buffer first.
+pub const RELIABLE_BACKLOG_LIMIT: usize = 8_192;
+
+/// How much room, in units, the library must have before sending resumes at the limit: so
+/// that a sender at the limit asks the library at most once per this many units.
+const RESUME_ROOM: usize = RELIABLE_BACKLOG_LIMIT / 8;
 
 bitflags::bitflags! {
     /// How a message is sent. The empty set is unreliable, Nagle-delayed delivery.
@@ -514,9 +534,12 @@ impl Default for Backlog {
 }
 
 /// Units of a reliable message of `len` bytes.
-fn units(len: usize) -> usize {
+const fn units(len: usize) -> usize {
     1 + len / 1024
 }
+
+// The room sending waits for holds any one message.
+const _: () = assert!(units(MAX_MESSAGE_SIZE) <= RESUME_ROOM);
 
 impl Backlog {
     /// Counts a reliable message of `len` bytes for `function`, or refuses it while the
@@ -549,10 +572,8 @@ impl Backlog {
     }
 
     /// At the limit: lowers the count to a bound on what the library holds now, from the bytes
-    /// of reliable data it reports (queued, and sent but not acknowledged). Every message it
-    /// holds accounts for at least its payload (at least the smallest counted) plus one byte of
-    /// framing. Sending goes on once that bound is at most half the limit, so a sender meets
-    /// this at most once per half a limit of units; until then it is back-pressure.
+    /// of reliable data it reports (queued, and sent but not acknowledged), and lets this send
+    /// through if that leaves [`RESUME_ROOM`]; until then it is back-pressure.
     #[cold]
     fn recount(
         &self,
@@ -570,9 +591,9 @@ impl Backlog {
         }
         // Messages counted before the look are in the library by now (or refused). (A batch
         // being built may hold up to 63 counted messages not yet handed over: the margin below
-        // 65,535 covers them.)
-        let held = (held_bytes / smallest.saturating_add(1) + held_bytes / 1024).min(counted);
-        if held > RELIABLE_BACKLOG_LIMIT / 2 {
+        // the library's limits covers them.)
+        let held = held_units(held_bytes, smallest).min(counted);
+        if !has_room(held) {
             return Err(full);
         }
         // Another thread may have recounted meanwhile: then this send just retries.
@@ -585,6 +606,18 @@ impl Backlog {
         }
         Ok(())
     }
+}
+
+/// Whether a sender at the limit may go on while the library holds `held` units.
+fn has_room(held: usize) -> bool {
+    held + RESUME_ROOM <= RELIABLE_BACKLOG_LIMIT
+}
+
+/// The most units that `held_bytes` of reliable data in the library can be, when no message
+/// is smaller than `smallest` bytes: each message holds its payload and at least one byte of
+/// framing.
+fn held_units(held_bytes: usize, smallest: usize) -> usize {
+    held_bytes / smallest.saturating_add(1) + held_bytes / 1024
 }
 
 /// Keeps the `Bytes` behind shared payloads alive while the library holds them.
@@ -679,5 +712,31 @@ impl From<Message> for Bytes {
     /// the last `Bytes` sharing it drops. (One small allocation holds the message.)
     fn from(message: Message) -> Bytes {
         if message.is_empty() { Bytes::new() } else { Bytes::from_owner(message) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn held_bytes_bound_the_units_of_the_messages_they_can_be() {
+        // GameNetworkingSockets frames an empty reliable message in one byte, a 64-byte one
+        // in two: the bound never undercounts, and overcounts by about a unit per KiB.
+        assert!((5_000..=5_005).contains(&held_units(5_000, 0)), "5,000 empty messages");
+        assert!((100..=107).contains(&held_units(66 * 100, 64)), "100 messages of 64 B");
+        assert!((30..=31).contains(&held_units(10 * 2050, 2048)), "10 messages of 2 KiB");
+        // Nothing held is no units, whatever the sizes were.
+        assert_eq!(held_units(0, 0), 0);
+        assert_eq!(held_units(0, usize::MAX), 0);
+    }
+
+    #[test]
+    fn a_sender_at_the_limit_resumes_once_an_eighth_of_it_is_free() {
+        assert!(has_room(0));
+        assert!(has_room(RELIABLE_BACKLOG_LIMIT - RESUME_ROOM));
+        assert!(!has_room(RELIABLE_BACKLOG_LIMIT - RESUME_ROOM + 1));
+        assert!(!has_room(RELIABLE_BACKLOG_LIMIT));
+        assert_eq!(RESUME_ROOM, 1024);
     }
 }
