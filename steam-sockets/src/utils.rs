@@ -8,6 +8,7 @@
 
 use std::ffi::{CStr, c_char};
 use std::fmt;
+use std::io::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::str::FromStr;
@@ -884,6 +885,12 @@ unsafe extern "C" fn on_debug_output(
         }
         // SAFETY: the library passes null or a NUL-terminated string valid during the call.
         let text = unsafe { copy_message(message) };
+        if kind == sys::ESteamNetworkingSocketsDebugOutputType::Bug {
+            // Assertions come at this level, and after a fatal one the library ends the
+            // process at once (exit status 1), before the forwarding thread can log anything:
+            // standard error gets the message now as well. A failed write has nowhere to go.
+            let _ = writeln!(std::io::stderr(), "steam-sockets: library assertion: {text}");
+        }
         // The queue exists whenever output is on; `try_send` fails only when it is full.
         let queued = DEBUG_OUTPUT_QUEUE
             .get()
@@ -912,6 +919,10 @@ impl Sockets {
     /// crate without stalling or deadlocking the library. If the logger falls more than 1024
     /// messages behind, further messages are dropped and their number is logged as a warning.
     /// A logger that panics loses the message it panicked on, not the later ones.
+    ///
+    /// Messages at [`Bug`](DebugOutputLevel::Bug) level (the library's failed assertions) are
+    /// also written to standard error at once: after a fatal one the library ends the process
+    /// (exit status 1) before the thread could log it.
     ///
     /// ```no_run
     /// # fn main() -> steam_sockets::Result<()> {

@@ -147,3 +147,36 @@ fn verbose_output_reaches_the_lower_log_levels() {
     drop(pair);
     assert_eq!(record.thread.as_deref(), Some("steam-sockets-log"));
 }
+
+/// Set in the child process of `library_assertions_reach_standard_error_at_once`.
+const ASSERTION_CHILD: &str = "STEAM_SOCKETS_TEST_ASSERTION_CHILD";
+
+#[test]
+fn library_assertions_reach_standard_error_at_once() {
+    let _serial = setup();
+    let name = "library_assertions_reach_standard_error_at_once";
+    if std::env::var_os(ASSERTION_CHILD).is_some() {
+        // The child: the library asserts when more than 100 callbacks wait to be run (here,
+        // the status changes of 60 new socket pairs, never pumped). It is not fatal, but comes
+        // the way a fatal one does, which would end the process before the log thread ran.
+        let sockets = Sockets::init_gns().unwrap();
+        sockets.set_debug_output(DebugOutputLevel::Bug).unwrap();
+        let pairs: Vec<_> =
+            (0..60).map(|_| sockets.create_socket_pair(false, None).unwrap()).collect();
+        drop(pairs);
+        return;
+    }
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", name, "--nocapture", "--test-threads=1"])
+        .env(ASSERTION_CHILD, "1")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "child: {output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // (Other assertions may come too, such as a busy machine's "waited for lock".)
+    assert!(
+        stderr.lines().any(|l| l.starts_with("steam-sockets: library assertion: ")
+            && l.contains("Callbacks backing up")),
+        "stderr: {stderr}"
+    );
+}
