@@ -1,6 +1,6 @@
-//! Helpers shared by the integration tests: connected pairs over UDP loopback, and pumping
+//! Helpers shared by the integration tests: connected pairs over UDP loopback, pumping
 //! callbacks until an expected event arrives (with a deadline, so a broken test fails instead of
-//! hanging).
+//! hanging), and judging transfers by their progress.
 
 use std::time::{Duration, Instant};
 
@@ -9,7 +9,8 @@ use steam_sockets::{
     ListenSocket, Message, Sockets,
 };
 
-/// How long a helper waits for something that takes milliseconds on loopback.
+/// How long a helper waits for something that takes milliseconds on loopback, or for the next
+/// step of a transfer.
 pub const DEADLINE: Duration = Duration::from_secs(20);
 
 /// Runs callbacks and feeds each event to `f` until `f` returns `Some`, or panics after
@@ -45,20 +46,72 @@ pub fn wait_for_state(
     })
 }
 
-/// Receives on `conn` until `count` messages arrived (pumping callbacks meanwhile).
+/// Receives on `conn` until `count` messages arrived (pumping callbacks meanwhile). Fails when
+/// none arrives for [`DEADLINE`], however long the whole takes (see [`Progress`]).
 pub fn receive_n(sockets: &Sockets, conn: &Connection, count: usize) -> Vec<Message> {
     let mut out = Vec::with_capacity(count);
-    let start = Instant::now();
+    let mut progress = Progress::new("receive");
     while out.len() < count {
         sockets.run_callbacks();
         let missing = count - out.len();
-        conn.receive(&mut out, missing).expect("receive");
-        assert!(start.elapsed() < DEADLINE, "only {} of {count} messages arrived", out.len());
+        progress.advance(conn.receive(&mut out, missing).expect("receive"));
+        progress.check(count);
         if out.len() < count {
             std::thread::sleep(Duration::from_micros(200));
         }
     }
     out
+}
+
+/// Longest a [`Progress`] may take in all, however steadily it moves: every loop stops.
+pub const RUN_LIMIT: Duration = Duration::from_secs(300);
+
+/// Judges a transfer by its progress rather than by a fixed deadline: it fails when nothing
+/// moved for [`DEADLINE`] (or after [`RUN_LIMIT`] in all), so a slow or busy machine passes,
+/// only slower, and a stuck transfer still fails. Failures and [`Progress::finish`] say how far
+/// it got and how long it took.
+#[derive(Debug)]
+pub struct Progress {
+    what: &'static str,
+    start: Instant,
+    last: Instant,
+    done: usize,
+}
+
+impl Progress {
+    /// Starts the clocks of a transfer called `what`.
+    pub fn new(what: &'static str) -> Progress {
+        let now = Instant::now();
+        Progress { what, start: now, last: now, done: 0 }
+    }
+
+    /// Records `items` more done; any progress restarts the stall clock.
+    pub fn advance(&mut self, items: usize) {
+        if items > 0 {
+            self.done += items;
+            self.last = Instant::now();
+        }
+    }
+
+    /// Panics, saying how many of `total` were done and the times, if the transfer stalled or
+    /// ran too long.
+    pub fn check(&self, total: usize) {
+        let stalled = self.last.elapsed();
+        let elapsed = self.start.elapsed();
+        assert!(
+            stalled < DEADLINE && elapsed < RUN_LIMIT,
+            "{}: {} of {total} after {:.1} s, nothing new for {:.1} s",
+            self.what,
+            self.done,
+            elapsed.as_secs_f64(),
+            stalled.as_secs_f64()
+        );
+    }
+
+    /// Prints how many items took how long (shown with `--nocapture`, or beside a failure).
+    pub fn finish(&self) {
+        eprintln!("{}: {} in {:.2} s", self.what, self.done, self.start.elapsed().as_secs_f64());
+    }
 }
 
 /// A UDP port on 127.0.0.1 that was free a moment ago (the library needs an explicit port).
