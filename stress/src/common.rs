@@ -11,6 +11,57 @@ use steam_sockets::{
 /// How long a step that takes milliseconds on loopback may take before the scenario fails.
 pub const DEADLINE: Duration = Duration::from_secs(60);
 
+/// How long a transfer may go without any progress before the scenario fails (see
+/// [`Progress`]).
+pub const STALL_LIMIT: Duration = Duration::from_secs(20);
+
+/// Longest a transfer judged by [`Progress`] may take in all, however steadily it moves (the
+/// runner kills a scenario's process later, at `CHILD_LIMIT`).
+pub const RUN_LIMIT: Duration = Duration::from_secs(180);
+
+/// Judges a transfer by its progress rather than by a fixed deadline: a slow or busy machine
+/// passes, only slower, and a transfer that stops moving still fails.
+#[derive(Debug)]
+pub struct Progress {
+    start: Instant,
+    last: Instant,
+}
+
+impl Progress {
+    /// Starts the clocks.
+    pub fn start() -> Progress {
+        let now = Instant::now();
+        Progress { start: now, last: now }
+    }
+
+    /// Records that `items` more were done; any progress restarts the stall clock.
+    pub fn advance(&mut self, items: u64) {
+        if items > 0 {
+            self.last = Instant::now();
+        }
+    }
+
+    /// An error naming `state` (how far the transfer got) once nothing moved for
+    /// [`STALL_LIMIT`], or after [`RUN_LIMIT`] in all.
+    pub fn check(&self, state: impl FnOnce() -> String) -> Result<(), String> {
+        let (stalled, elapsed) = (self.last.elapsed(), self.start.elapsed());
+        if stalled < STALL_LIMIT && elapsed < RUN_LIMIT {
+            return Ok(());
+        }
+        Err(format!(
+            "{} after {:.1} s, nothing new for {:.1} s",
+            state(),
+            elapsed.as_secs_f64(),
+            stalled.as_secs_f64()
+        ))
+    }
+
+    /// Seconds since the start.
+    pub fn seconds(&self) -> f64 {
+        self.start.elapsed().as_secs_f64()
+    }
+}
+
 /// Options that let a loopback connection go fast: a send rate cap far above the 256 KiB/s
 /// default (the rate itself is still set from the ping, see DESIGN.md) and a receive queue
 /// that does not stall fast UDP.

@@ -2,11 +2,9 @@
 //! buffer is full it gets [`Error::SendBufferFull`], keeps the message and resends it later;
 //! every message arrives once, intact and in order, and the process never aborts.
 
-use std::time::Instant;
-
 use steam_sockets::{ConfigKey, ConfigValue, Error, Message, Outgoing, SendFlags, Sockets};
 
-use crate::common::{self, DEADLINE, Pair, Report, Tracker};
+use crate::common::{self, Pair, Progress, Report, Tracker};
 use crate::runner::Size;
 
 /// Runs the scenario.
@@ -56,13 +54,20 @@ pub fn run_tiny(size: Size) -> Report {
         return report;
     };
     let count = size.pick(300_000u64, 300_000);
-    let (mut sent, mut received, mut inbox) = (0u64, 0u64, Vec::new());
-    let start = Instant::now();
-    while received < count && start.elapsed() < DEADLINE {
+    let (mut sent, mut received, mut refused, mut inbox) = (0u64, 0u64, 0u64, Vec::new());
+    let mut progress = Progress::start();
+    while received < count {
+        if let Err(e) = progress.check(|| format!("{received} of {count} arrived")) {
+            report.fail(e);
+            break;
+        }
         while sent < count {
             match pair.client.send(b"", SendFlags::RELIABLE) {
                 Ok(_) => sent += 1,
-                Err(Error::SendBufferFull { .. }) => break,
+                Err(Error::SendBufferFull { .. }) => {
+                    refused += 1;
+                    break;
+                }
                 Err(e) => {
                     report.fail(format!("send: {e}"));
                     return report;
@@ -70,13 +75,22 @@ pub fn run_tiny(size: Size) -> Report {
             }
         }
         match pump_and_receive(&sockets, &pair, &mut inbox) {
-            Ok(()) => received += inbox.iter().filter(|m| m.data().is_empty()).count() as u64,
+            Ok(()) => {
+                let arrived = inbox.iter().filter(|m| m.data().is_empty()).count() as u64;
+                received += arrived;
+                progress.advance(arrived);
+            }
             Err(e) => {
                 report.fail(e);
                 return report;
             }
         }
     }
+    report.detail(format!(
+        "{received} of {count} empty reliable messages in {:.2} s, {refused} SendBufferFull \
+         refusals (the reliable backlog limit)",
+        progress.seconds()
+    ));
     settle(report, sent, received)
 }
 
@@ -121,8 +135,12 @@ pub fn run_fast(size: Size) -> Report {
     // One constant payload: the point is the rate at which the library is fed.
     let data = [7u8; 64];
     let (mut sent, mut received, mut inbox) = (0u32, 0u64, Vec::new());
-    let start = Instant::now();
-    while received < u64::from(count) && start.elapsed() < DEADLINE {
+    let mut progress = Progress::start();
+    while received < u64::from(count) {
+        if let Err(e) = progress.check(|| format!("{received} of {count} arrived")) {
+            report.fail(e);
+            break;
+        }
         // Batches of 64 through `send_messages`, until the library pushes back.
         let mut refused = None;
         while sent < count && refused.is_none() {
@@ -146,7 +164,10 @@ pub fn run_fast(size: Size) -> Report {
             }
         }
         match pump_and_receive(&sockets, &pair, &mut inbox) {
-            Ok(()) => received += inbox.len() as u64,
+            Ok(()) => {
+                received += inbox.len() as u64;
+                progress.advance(inbox.len() as u64);
+            }
             Err(e) => {
                 report.fail(e);
                 return report;
@@ -192,7 +213,7 @@ fn flood(sockets: &Sockets, report: &mut Report, case: Case) {
     let mut options = common::fast_options();
     options.extend(buffer.map(ConfigValue::SendBufferSize));
     let Some(pair) = report.ok("connect", common::connect_pair(sockets, &options)) else { return };
-    let start = Instant::now();
+    let mut progress = Progress::start();
     let mut next = 0u32;
     let mut full = 0u64;
     let mut tracker = Tracker::default();
@@ -221,12 +242,15 @@ fn flood(sockets: &Sockets, report: &mut Report, case: Case) {
             return report.fail(format!("{label}: receive: {e}"));
         }
         inbox.iter().for_each(|m| tracker.take(m));
-        if start.elapsed() > DEADLINE {
-            report.fail(format!("{label}: only {} of {count} arrived", tracker.reliable));
+        progress.advance(inbox.len() as u64);
+        if let Err(e) =
+            progress.check(|| format!("{label}: {} of {count} arrived", tracker.reliable))
+        {
+            report.fail(e);
             break;
         }
     }
-    let secs = start.elapsed().as_secs_f64();
+    let secs = progress.seconds();
     report.detail(format!(
         "{label}: {count} x {len} B reliable, send buffer {}: {full} SendBufferFull refusals, \
          all resent; {:.0} msg/s, {:.1} MB/s",
