@@ -57,8 +57,10 @@
 //! * GNS never slows down on loss, so a rate above what its service thread can receive
 //!   overflows the kernel's socket buffers (GNS asks for 256 KiB) and runs become erratic.
 //!   `udp-64` uses 48 MiB/s, the highest rate found without losses (80 MiB/s lost packets and
-//!   took up to 15 times longer); `poll-100` uses 512 KiB/s per connection (4 MiB/s collapsed:
-//!   connections timed out).
+//!   took up to 15 times longer). `poll-100` keeps the library's default 256 KiB/s per
+//!   connection: its 100 connections share the listen socket's one UDP socket, and at
+//!   512 KiB/s each they overflowed its buffer, and on a busy machine connections timed out
+//!   (4 MiB/s collapsed at once).
 //! * With the default 1000-message receive queue, about one `udp-64` run in ten stalled for
 //!   good (the receiver had dropped packets, and neither end sent anything again; `poll-100`
 //!   did it too); raising `RecvBufferMessages` (and `RecvBufferSize`) made that disappear.
@@ -70,6 +72,11 @@
 //!   from 1 to 32 MiB change little; 16 MiB is used).
 //! * With small messages the send buffer stays small: every reliable message in flight takes
 //!   an entry in a list with 16-bit indices, and GNS aborts the process when it overflows.
+//!   `udp-64` (tiny messages to a receiver that sends nothing back, so acknowledged every
+//!   50 ms) measures steam-sockets' reliable backlog limit, which lets about 8,192 such
+//!   messages per connection into the library at a time (README "Reliability"): about 160,000
+//!   a second. The raw side has no such limit: faster on average, it stalls for seconds
+//!   whenever an acknowledgement is late, and its runs spread widely.
 //!
 //! Beside messages per second, the summary gives CPU time per message of the application
 //! thread (where the API calls run) and of the whole process: on rate-paced workloads the
@@ -83,7 +90,12 @@
 //! RESULT workload=<name> wrapper=<msgs per s> raw=<msgs per s> ratio=<wrapper/raw>
 //! PEER workload=<name> peer=gns-rs msgs=<msgs per s> ratio=<ours/peer>
 //! ```
-//! Everything else (context, per-round figures, MB/s, spread) is on `INFO` lines.
+//! Everything else (context, per-round figures, MB/s, spread) is on `INFO` lines. A run that
+//! fails is run once more; one that fails again counts as failed (`side=failed` on its round's
+//! line, its error on standard error) and the benchmark goes on. A workload that has no
+//! successful run on some side still gets its two lines, with `failed` for the figures it
+//! lacks, and `INFO ... failed:` lines with the errors. The exit status is non-zero if any run
+//! failed twice.
 //!
 //! # Commands
 //! * (none): the benchmark. Options: `--rounds N` (default 7), `--scale F` (multiplies the
