@@ -167,7 +167,9 @@ fn run_self(args: &[String], capture_stderr: bool) -> Result<(bool, String, Stri
     };
     let (stdout, stderr) = (read(&mut child, true), read(&mut child, false));
     if !status.success() {
-        return Ok((false, stdout, format!("{status}; {stderr}")));
+        let detail =
+            if stderr.is_empty() { status.to_string() } else { format!("{status}; {stderr}") };
+        return Ok((false, stdout, detail));
     }
     Ok((true, stdout, stderr))
 }
