@@ -74,7 +74,7 @@
 //!   an entry in a list with 16-bit indices, and GNS aborts the process when it overflows.
 //!   `udp-64` (tiny messages to a receiver that sends nothing back, so acknowledged every
 //!   50 ms) measures steam-sockets' reliable backlog limit, which lets about 8,192 such
-//!   messages per connection into the library at a time (README "Reliability"): about 160,000
+//!   messages per connection into the library at a time (README "Reliability"): about 150,000
 //!   a second. The raw side has no such limit: faster on average, it stalls for seconds
 //!   whenever an acknowledgement is late, and its runs spread widely.
 //!

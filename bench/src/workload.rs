@@ -139,7 +139,7 @@ pub(crate) const GNS_MAX_SEND_RATE: i32 = 100 * MIB;
 /// takes one entry of a list with 16-bit indices, and GNS aborts the process when it
 /// overflows. The receiver sends nothing back, so GNS acknowledges every 50 ms: the wrapper's
 /// reliable backlog limit (`RELIABLE_BACKLOG_LIMIT`, 8,192 messages at a time) caps it at about
-/// 160,000 messages a second, while the unguarded raw side has tens of thousands in flight and
+/// 150,000 messages a second, while the unguarded raw side has tens of thousands in flight and
 /// stalls for seconds whenever an acknowledgement is late (its runs spread 50-150% here).
 const UDP_SMALL: &[(Setting, i32)] = &[
     (Setting::SendRateMin, 48 * MIB),

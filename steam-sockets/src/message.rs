@@ -49,7 +49,7 @@ pub const MAX_MESSAGE_SIZE: usize = sys::k_cbMaxSteamNetworkingSocketsMessageSiz
 /// At 8,192 units a re-queue takes at most about 0.2 s on a 2-core machine, and no flood has
 /// come near the list's end since (at 48,000, one in five aborted). The price: with a receiver
 /// that sends nothing back, one connection's tiny reliable messages flow at about 8,192 per
-/// acknowledgement (50 ms), some 160,000 a second. With the default 512 KiB `SendBufferSize`,
+/// acknowledgement (50 ms), about 150,000 a second. With the default 512 KiB `SendBufferSize`,
 /// messages of a KiB or more meet the send buffer first.
 pub const RELIABLE_BACKLOG_LIMIT: usize = 8_192;
 
