@@ -24,7 +24,9 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use steam_sockets::{ConnectionState, Event, Message, ResultCode, SendFlags, Sockets};
+use steam_sockets::{
+    ConnectionState, Event, GlobalEvents, Message, ResultCode, SendFlags, Sockets,
+};
 
 use common::{BoxError, Deadline};
 
@@ -84,6 +86,7 @@ fn run(args: &common::Args) -> Result<(), BoxError> {
 
     let Some(udp_server) = udp_server else { return Ok(()) };
     // Our own FakeIP, so the server can answer our datagrams.
+    sockets.enable_global_events(GlobalEvents::FAKE_IP_RESULT)?;
     sockets.begin_async_request_fake_ip(1)?;
     let me = loop {
         if deadline.passed() {

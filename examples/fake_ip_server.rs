@@ -28,7 +28,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use steam_sockets::{
-    Event, FakeIpResult, Message, NetworkIdentity, ResultCode, SendFlags, Sockets,
+    Event, FakeIpResult, GlobalEvents, Message, NetworkIdentity, ResultCode, SendFlags, Sockets,
 };
 
 use common::{BoxError, Deadline, EchoServer};
@@ -43,6 +43,7 @@ fn request_fake_ip(
     events: &crossbeam_channel::Receiver<Event>,
     ports: u8,
 ) -> Result<FakeIpResult, BoxError> {
+    sockets.enable_global_events(GlobalEvents::FAKE_IP_RESULT)?;
     sockets.begin_async_request_fake_ip(ports)?;
     let deadline = Deadline::after(Duration::from_secs(30));
     loop {

@@ -16,7 +16,7 @@
 //!
 //! What it shows: `Sockets::init_steam_client`; `init_relay_network_access`, which starts
 //! measuring pings to Valve's relays ahead of time, with each `Event::RelayNetworkStatus`
-//! printed until the network is available; `listen_p2p` / `connect_p2p` by `SteamId`; and a
+//! (enabled with `enable_global_events`) printed until the network is available; `listen_p2p` / `connect_p2p` by `SteamId`; and a
 //! plain receive loop. The app id reaches Steam through the `SteamAppId` environment variable:
 //! when it is not already set to `--app-id`, the example runs itself again with it set.
 //!
@@ -31,7 +31,9 @@ mod common;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use steam_sockets::{Availability, Event, Message, NetworkIdentity, SendFlags, Sockets, SteamId};
+use steam_sockets::{
+    Availability, Event, GlobalEvents, Message, NetworkIdentity, SendFlags, Sockets, SteamId,
+};
 
 use common::{BoxError, Deadline};
 
@@ -143,6 +145,7 @@ fn wait_for_relays(
     events: &crossbeam_channel::Receiver<Event>,
     deadline: Deadline,
 ) -> Result<(), BoxError> {
+    sockets.enable_global_events(GlobalEvents::RELAY_NETWORK_STATUS)?;
     sockets.init_relay_network_access()?;
     let status = sockets.relay_network_status()?;
     println!("* relays: {:?}: {}", status.availability, status.message);

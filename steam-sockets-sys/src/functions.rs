@@ -40,6 +40,12 @@ flat! {
 flat! {
     /// Initialises the Steam API (client mode). Needs a running Steam client.
     fn SteamAPI_InitFlat(pOutErrMsg: *mut SteamErrMsg) -> ESteamAPIInitResult;
+    /// `SteamAPI_RunCallbacks`: Steam's own callback dispatch for the client. Never call it
+    /// when the Steam API uses manual dispatch (`SteamAPI_ManualDispatch_Init`), as the
+    /// `steamworks` crate does.
+    fn SteamAPI_RunCallbacks();
+    /// `SteamGameServer_RunCallbacks`: the same for the game server.
+    fn SteamGameServer_RunCallbacks();
     /// Shuts the Steam API down.
     fn SteamAPI_Shutdown();
     /// Initialises the Steam game-server API.

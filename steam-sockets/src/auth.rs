@@ -13,7 +13,9 @@ use crate::sockets::Sockets;
 impl Sockets {
     /// Starts obtaining the certificates this host needs for authenticated connections (Steam
     /// does this automatically when needed; calling it early saves time). Progress arrives as
-    /// [`Event::AuthenticationStatus`](crate::Event::AuthenticationStatus) (Steam only).
+    /// [`Event::AuthenticationStatus`](crate::Event::AuthenticationStatus) (Steam only) once
+    /// [`GlobalEvents::AUTHENTICATION_STATUS`](crate::GlobalEvents::AUTHENTICATION_STATUS) is
+    /// enabled ([`enable_global_events`](Sockets::enable_global_events)).
     pub fn init_authentication(&self) -> Availability {
         // SAFETY: live interface.
         Availability::from_raw(unsafe {

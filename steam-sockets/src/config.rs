@@ -977,6 +977,12 @@ pub(crate) struct RawOptions {
 }
 
 impl RawOptions {
+    /// These options and `option` (one this crate adds, such as a callback).
+    pub(crate) fn with(mut self, option: sys::SteamNetworkingConfigValue_t) -> RawOptions {
+        self.raw.push(option);
+        self
+    }
+
     /// Number of options, as the C API takes it.
     pub(crate) fn len(&self) -> std::ffi::c_int {
         // Saturating: no caller passes anywhere near i32::MAX options.

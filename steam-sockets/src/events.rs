@@ -5,13 +5,16 @@
 //! are unique across interfaces), copy the callback data into an owned [`Event`] and send it.
 //! They never run user code, and never let a panic cross the `extern "C"` boundary.
 
+use std::ffi::c_void;
 use std::sync::{Mutex, PoisonError};
 
 use steam_sockets_sys as sys;
 
 use crate::connection::{ConnectionId, ConnectionInfo, ConnectionState, IncomingConnection};
-use crate::error::{Error, Result};
-use crate::ffi::{no_unwind, string_from_buf};
+#[cfg(not(feature = "steam"))]
+use crate::error::Error;
+use crate::error::Result;
+use crate::ffi::no_unwind;
 use crate::sockets::Api;
 use crate::steam_only::FakeIpResult;
 
@@ -117,41 +120,269 @@ pub struct RelayNetworkStatus {
 /// Serialises dispatch, so that events reach the channels in the order the library queued them.
 static DISPATCH: Mutex<()> = Mutex::new(());
 
-pub(crate) fn run_callbacks(api: Api) {
+/// Runs `steam_dispatch` (Steam's own, when this crate owns it), then the interface's queued
+/// callbacks.
+pub(crate) fn run_callbacks(api: Api, steam_dispatch: Option<crate::sockets::SteamDispatch>) {
     let _dispatch = DISPATCH.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(steam_dispatch) = steam_dispatch {
+        // SAFETY: Steam is initialised (by this crate, which never shuts it down) and uses
+        // its ordinary dispatch: this crate initialised it, not the `steamworks` crate.
+        unsafe { steam_dispatch() };
+    }
     // SAFETY: live interface. The callbacks it invokes are this module's trampolines, which
     // take no lock that a caller of the library could hold while calling into it.
     unsafe { sys::SteamAPI_ISteamNetworkingSockets_RunCallbacks(api.sockets()) }
 }
 
-/// Installs the trampolines as global callbacks. Idempotent; done by every `Sockets`
-/// constructor, before the `Sockets` can create any object.
-pub(crate) fn install_callbacks(api: Api) -> Result<()> {
-    type Key = sys::ESteamNetworkingConfigValue;
-    let set = |key: Key, f: *mut std::ffi::c_void| {
-        // SAFETY: live interface; `f` is a function of the signature the key expects.
-        unsafe { sys::SteamAPI_ISteamNetworkingUtils_SetGlobalConfigValuePtr(api.utils(), key, f) }
-    };
-    let status: unsafe extern "C" fn(*mut sys::SteamNetConnectionStatusChangedCallback_t) =
+type ConfigKey = sys::ESteamNetworkingConfigValue;
+
+/// The connection-status trampoline as a creation option. Every listen socket and connection
+/// this crate creates carries it, and the connections accepted on a listen socket inherit it,
+/// so their events come here and nowhere else, whatever handler other code in the process sets
+/// globally; and objects other code creates keep going to that code's handler (or, on Steam,
+/// to the Steam callback queue). Valve recommends this over a global handler.
+pub(crate) fn status_callback_option() -> sys::SteamNetworkingConfigValue_t {
+    sys::SteamNetworkingConfigValue_t {
+        m_eValue: ConfigKey::Callback_ConnectionStatusChanged,
+        m_eDataType: sys::ESteamNetworkingConfigDataType::Ptr,
+        m_val: sys::SteamNetworkingConfigValue_t_Value { m_ptr: status_callback() },
+    }
+}
+
+fn status_callback() -> *mut c_void {
+    let f: unsafe extern "C" fn(*mut sys::SteamNetConnectionStatusChangedCallback_t) =
         on_connection_status;
-    if !set(Key::Callback_ConnectionStatusChanged, status as *mut _) {
-        return Err(Error::Failed { function: "SetGlobalConfigValuePtr(ConnectionStatusChanged)" });
-    }
-    // GNS has no authentication or relay service; it may refuse these, and never calls them.
-    let auth: unsafe extern "C" fn(*mut sys::SteamNetAuthenticationStatus_t) = on_auth_status;
-    let relay: unsafe extern "C" fn(*mut sys::SteamRelayNetworkStatus_t) = on_relay_status;
-    set(Key::Callback_AuthStatusChanged, auth as *mut _);
-    set(Key::Callback_RelayNetworkStatusChanged, relay as *mut _);
-    #[cfg(feature = "steam")]
-    // SAFETY: live interface; the trampoline has the signature FakeIP results need. (GNS does
-    // not export this setter.)
+    f as *mut c_void
+}
+
+/// Gives a connection created without creation options (a socket pair's ends) the
+/// connection-status trampoline. Whether it worked.
+pub(crate) fn attach_status_callback(api: Api, connection: sys::HSteamNetConnection) -> bool {
+    let callback = status_callback();
+    // SAFETY: live interface; a `Ptr` value is read through a pointer to the pointer, and the
+    // function has the signature the key expects.
     unsafe {
-        sys::SteamAPI_ISteamNetworkingUtils_SetGlobalCallback_FakeIPResult(
+        sys::SteamAPI_ISteamNetworkingUtils_SetConfigValue(
             api.utils(),
-            Some(on_fake_ip_result),
-        );
+            ConfigKey::Callback_ConnectionStatusChanged,
+            sys::ESteamNetworkingConfigScope::Connection,
+            connection as isize,
+            sys::ESteamNetworkingConfigDataType::Ptr,
+            (&raw const callback).cast(),
+        )
     }
-    Ok(())
+}
+
+bitflags::bitflags! {
+    /// Events that the library reports only through process-wide handlers, which
+    /// [`Sockets::enable_global_events`](crate::Sockets::enable_global_events) installs.
+    ///
+    /// Enabling one costs other users of the library in this process nothing when they use
+    /// function pointers too: the handler that was installed before is called with every event
+    /// as well. It does cost code that relies on the Steam callback queue, such as the
+    /// `steamworks` crate: the library posts an event either to a handler or to the queue,
+    /// never both, so once enabled that event no longer reaches the queue (for the `steamworks`
+    /// crate: its callbacks for `SteamRelayNetworkStatus_t`, `SteamNetAuthenticationStatus_t`
+    /// or `SteamNetworkingFakeIPResult_t` stop firing). Connection status needs no such
+    /// handler: it is set on each object (see [`Event`]).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct GlobalEvents: u32 {
+        /// [`Event::AuthenticationStatus`] (Steam only).
+        const AUTHENTICATION_STATUS = 1;
+        /// [`Event::RelayNetworkStatus`] (Steam only).
+        const RELAY_NETWORK_STATUS = 1 << 1;
+        /// [`Event::FakeIpResult`] (Steam only).
+        const FAKE_IP_RESULT = 1 << 2;
+    }
+}
+
+/// Installs the handlers of `events` (see [`GlobalEvents`]).
+pub(crate) fn enable_global_events(api: Api, events: GlobalEvents) -> Result<()> {
+    #[cfg(feature = "steam")]
+    return global::enable(api, events);
+    #[cfg(not(feature = "steam"))]
+    {
+        // GameNetworkingSockets has no relay network and no FakeIP, does not report its
+        // authentication status, and refuses those handlers.
+        let _ = api;
+        if events.is_empty() { Ok(()) } else { Err(Error::unsupported("global events")) }
+    }
+}
+
+/// The process-wide handlers and their trampolines (Steam: GameNetworkingSockets has none of
+/// these events).
+#[cfg(feature = "steam")]
+mod global {
+    use std::ffi::c_void;
+    use std::ptr::{NonNull, null_mut};
+    use std::sync::atomic::{AtomicPtr, Ordering};
+    use std::sync::{Mutex, PoisonError};
+
+    use steam_sockets_sys as sys;
+
+    use super::{
+        Availability, ConfigKey, Event, FakeIpResult, GlobalEvents, RelayNetworkStatus,
+        ServiceStatus, routes,
+    };
+    use crate::error::{Error, Result};
+    use crate::ffi::{no_unwind, string_from_buf};
+    use crate::sockets::Api;
+
+    /// Installs the handlers of `events`.
+    pub(super) fn enable(api: Api, events: GlobalEvents) -> Result<()> {
+        let handlers = [
+            (GlobalEvents::AUTHENTICATION_STATUS, &AUTH_STATUS),
+            (GlobalEvents::RELAY_NETWORK_STATUS, &RELAY_STATUS),
+            (GlobalEvents::FAKE_IP_RESULT, &FAKE_IP_RESULT),
+        ];
+        for (flag, handler) in handlers {
+            if events.contains(flag) {
+                handler.install(api)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One process-wide handler: ours, once installed, and the one it replaced.
+    struct GlobalHandler {
+        key: ConfigKey,
+        ours: fn() -> *mut c_void,
+        /// The handler in effect before ours (null: none), called after ours with every event.
+        previous: AtomicPtr<c_void>,
+        installed: Mutex<bool>,
+    }
+
+    impl GlobalHandler {
+        const fn new(key: ConfigKey, ours: fn() -> *mut c_void) -> GlobalHandler {
+            GlobalHandler {
+                key,
+                ours,
+                previous: AtomicPtr::new(null_mut()),
+                installed: Mutex::new(false),
+            }
+        }
+
+        /// Installs ours (once per process), keeping the handler it replaces.
+        fn install(&self, api: Api) -> Result<()> {
+            let mut installed = self.installed.lock().unwrap_or_else(PoisonError::into_inner);
+            if *installed {
+                return Ok(());
+            }
+            let failed = || Error::Failed { function: "SetGlobalConfigValuePtr" };
+            let mut previous = null_mut::<c_void>();
+            let (mut data_type, mut size) =
+                (sys::ESteamNetworkingConfigDataType::Ptr, std::mem::size_of::<*mut c_void>());
+            // SAFETY: live interface; the outputs are writable, and `size` is their size.
+            let read = unsafe {
+                sys::SteamAPI_ISteamNetworkingUtils_GetConfigValue(
+                    api.utils(),
+                    self.key,
+                    sys::ESteamNetworkingConfigScope::Global,
+                    0,
+                    &mut data_type,
+                    (&raw mut previous).cast(),
+                    &mut size,
+                )
+            };
+            let read_ok = matches!(
+                read,
+                sys::ESteamNetworkingGetConfigValueResult::OK
+                    | sys::ESteamNetworkingGetConfigValueResult::OKInherited
+            );
+            if !read_ok || data_type != sys::ESteamNetworkingConfigDataType::Ptr {
+                return Err(failed());
+            }
+            self.previous.store(previous, Ordering::Release);
+            // SAFETY: live interface; our function has the signature the key expects.
+            if !unsafe {
+                sys::SteamAPI_ISteamNetworkingUtils_SetGlobalConfigValuePtr(
+                    api.utils(),
+                    self.key,
+                    (self.ours)(),
+                )
+            } {
+                return Err(failed());
+            }
+            *installed = true;
+            Ok(())
+        }
+
+        /// The handler ours replaced, if any and if it is not ours.
+        fn previous(&self) -> Option<NonNull<c_void>> {
+            NonNull::new(self.previous.load(Ordering::Acquire))
+                .filter(|p| p.as_ptr() != (self.ours)())
+        }
+    }
+
+    static AUTH_STATUS: GlobalHandler =
+        GlobalHandler::new(ConfigKey::Callback_AuthStatusChanged, || {
+            let f: unsafe extern "C" fn(*mut sys::SteamNetAuthenticationStatus_t) = on_auth_status;
+            f as *mut c_void
+        });
+
+    static RELAY_STATUS: GlobalHandler =
+        GlobalHandler::new(ConfigKey::Callback_RelayNetworkStatusChanged, || {
+            let f: unsafe extern "C" fn(*mut sys::SteamRelayNetworkStatus_t) = on_relay_status;
+            f as *mut c_void
+        });
+
+    static FAKE_IP_RESULT: GlobalHandler =
+        GlobalHandler::new(ConfigKey::Callback_FakeIPResult, || {
+            let f: unsafe extern "C" fn(*mut sys::SteamNetworkingFakeIPResult_t) =
+                on_fake_ip_result;
+            f as *mut c_void
+        });
+
+    /// Calls the handler `handler` replaced with the same event.
+    ///
+    /// # Safety
+    /// `T` is the callback struct of `handler`'s key, and `raw` what the library passed.
+    unsafe fn chain<T>(handler: &GlobalHandler, raw: *mut T) {
+        if let Some(previous) = handler.previous() {
+            // SAFETY: the library held this pointer as the handler of this key, so it is a
+            // function taking this key's callback struct (the caller's contract).
+            let previous: unsafe extern "C" fn(*mut T) = unsafe { std::mem::transmute(previous) };
+            // SAFETY: `raw` is what the library passed to us, valid for this call.
+            unsafe { previous(raw) };
+        }
+    }
+
+    unsafe extern "C" fn on_auth_status(raw: *mut sys::SteamNetAuthenticationStatus_t) {
+        // SAFETY: the key's struct, as the library passed it.
+        unsafe { chain(&AUTH_STATUS, raw) };
+        // SAFETY: as in `on_connection_status`.
+        let Some(raw) = (unsafe { raw.as_ref() }) else { return };
+        no_unwind((), || {
+            let message = raw.m_debugMsg;
+            let status = ServiceStatus {
+                availability: Availability::from_raw(raw.m_eAvail),
+                message: string_from_buf(&message),
+            };
+            routes::broadcast(|| Event::AuthenticationStatus(status.clone()));
+        });
+    }
+
+    unsafe extern "C" fn on_relay_status(raw: *mut sys::SteamRelayNetworkStatus_t) {
+        // SAFETY: the key's struct, as the library passed it.
+        unsafe { chain(&RELAY_STATUS, raw) };
+        // SAFETY: as in `on_connection_status`.
+        let Some(raw) = (unsafe { raw.as_ref() }) else { return };
+        no_unwind((), || {
+            let status = RelayNetworkStatus::from_raw(raw);
+            routes::broadcast(|| Event::RelayNetworkStatus(status.clone()));
+        });
+    }
+
+    unsafe extern "C" fn on_fake_ip_result(raw: *mut sys::SteamNetworkingFakeIPResult_t) {
+        // SAFETY: the key's struct, as the library passed it.
+        unsafe { chain(&FAKE_IP_RESULT, raw) };
+        // SAFETY: as in `on_connection_status`.
+        let Some(raw) = (unsafe { raw.as_ref() }) else { return };
+        no_unwind((), || {
+            let result = FakeIpResult::from_raw(raw);
+            routes::broadcast(|| Event::FakeIpResult(result.clone()));
+        });
+    }
 }
 
 unsafe extern "C" fn on_connection_status(
@@ -182,38 +413,6 @@ unsafe extern "C" fn on_connection_status(
     });
 }
 
-unsafe extern "C" fn on_auth_status(raw: *mut sys::SteamNetAuthenticationStatus_t) {
-    // SAFETY: as in `on_connection_status`.
-    let Some(raw) = (unsafe { raw.as_ref() }) else { return };
-    no_unwind((), || {
-        let message = raw.m_debugMsg;
-        let status = ServiceStatus {
-            availability: Availability::from_raw(raw.m_eAvail),
-            message: string_from_buf(&message),
-        };
-        routes::broadcast(|| Event::AuthenticationStatus(status.clone()));
-    });
-}
-
-unsafe extern "C" fn on_relay_status(raw: *mut sys::SteamRelayNetworkStatus_t) {
-    // SAFETY: as in `on_connection_status`.
-    let Some(raw) = (unsafe { raw.as_ref() }) else { return };
-    no_unwind((), || {
-        let status = RelayNetworkStatus::from_raw(raw);
-        routes::broadcast(|| Event::RelayNetworkStatus(status.clone()));
-    });
-}
-
-#[cfg(feature = "steam")]
-unsafe extern "C" fn on_fake_ip_result(raw: *mut sys::SteamNetworkingFakeIPResult_t) {
-    // SAFETY: as in `on_connection_status`.
-    let Some(raw) = (unsafe { raw.as_ref() }) else { return };
-    no_unwind((), || {
-        let result = FakeIpResult::from_raw(raw);
-        routes::broadcast(|| Event::FakeIpResult(result.clone()));
-    });
-}
-
 /// Which [`Sockets`](crate::Sockets) owns which handle.
 pub(crate) mod routes {
     use std::collections::HashMap;
@@ -221,6 +420,7 @@ pub(crate) mod routes {
 
     use steam_sockets_sys as sys;
 
+    #[cfg(feature = "steam")]
     use super::Event;
     use crate::sockets::Inner;
 
@@ -320,6 +520,7 @@ pub(crate) mod routes {
     }
 
     /// Sends an event to every live hub.
+    #[cfg(feature = "steam")]
     pub(crate) fn broadcast(event: impl Fn() -> Event) {
         let hubs: Vec<Arc<Inner>> =
             read(|r| r.hubs.iter().filter_map(Weak::upgrade).collect()).unwrap_or_default();

@@ -19,7 +19,63 @@ pub(crate) fn string_from_buf(buf: &[c_char]) -> String {
 
 /// Runs `f` inside a function the library calls, returning `fallback` if `f` panics: a panic
 /// must never unwind into C. (These functions run no user code; this is the last line of
-/// defence against a bug of ours.)
+/// defence against a bug of ours, so the panic is logged, with its message, as an error.)
 pub(crate) fn no_unwind<T>(fallback: T, f: impl FnOnce() -> T) -> T {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or(fallback)
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        log::error!(
+            "steam-sockets: a panic in a function the library called was stopped there (a bug \
+             of steam-sockets; please report it): {}",
+            panic_message(payload.as_ref())
+        );
+        fallback
+    })
+}
+
+/// The message a panic carried, if it was a string.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(a panic without a message)")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::no_unwind;
+
+    /// What the test logger saw (the only logger of this test binary).
+    static RECORDS: Mutex<Vec<(log::Level, String)>> = Mutex::new(Vec::new());
+
+    struct Capture;
+
+    impl log::Log for Capture {
+        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+            true
+        }
+
+        fn log(&self, record: &log::Record<'_>) {
+            let entry = (record.level(), record.args().to_string());
+            RECORDS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(entry);
+        }
+
+        fn flush(&self) {}
+    }
+
+    #[test]
+    fn a_panic_stopped_at_the_boundary_is_logged_with_its_message() {
+        static CAPTURE: Capture = Capture;
+        log::set_logger(&CAPTURE).expect("no other logger in the crate's unit tests");
+        log::set_max_level(log::LevelFilter::Error);
+        assert_eq!(no_unwind(7, || 1), 1);
+        assert_eq!(no_unwind(7, || panic!("bug number {}", 42)), 7);
+        assert_eq!(no_unwind((), || std::panic::panic_any(3u8)), ());
+        let records = RECORDS.lock().unwrap().clone();
+        assert_eq!(records.len(), 2, "{records:?}");
+        assert!(records.iter().all(|(level, _)| *level == log::Level::Error));
+        assert!(records[0].1.ends_with("bug number 42"), "{records:?}");
+        assert!(records[1].1.ends_with("(a panic without a message)"), "{records:?}");
+    }
 }

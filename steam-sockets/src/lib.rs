@@ -198,19 +198,25 @@
 //! ```
 //!
 //! # Events
-//! The library reports changes through callbacks. `steam-sockets` installs its own, which run
+//! The library reports changes through callbacks. `steam-sockets` gives each listen socket and
+//! connection it creates a handler of its own (accepted connections inherit their listen
+//! socket's), so it shares the process with other users of the library (the `steamworks`
+//! crate, renet_steam, gns-rs) without taking their events or losing its own. The handlers run
 //! inside [`Sockets::run_callbacks`] (call it every frame) or a [`CallbackThread`] from
 //! [`Sockets::spawn_callback_thread`]; they copy what they report into an owned [`Event`] and
 //! send it to the channel of the [`Sockets`] that created the object ([`Sockets::events`]). No
-//! user code runs inside the library, and no lock is held while you handle an event.
+//! user code runs inside the library, and no lock is held while you handle an event. The three
+//! process-wide events need global handlers, which are installed only when you ask, with
+//! [`Sockets::enable_global_events`] (see [`GlobalEvents`] for what that costs the Steam
+//! callback queue).
 //!
 //! | event | when | what to do |
 //! |---|---|---|
 //! | [`Event::Incoming`] | a peer connects to one of your listen sockets | [`accept`](IncomingConnection::accept) or [`reject`](IncomingConnection::reject) it; dropping it rejects it |
 //! | [`Event::ConnectionStatus`] | a connection changed state | on a [`close_reason`](ConnectionInfo::close_reason), drop (or [`close`](Connection::close)) the `Connection` |
-//! | [`Event::AuthenticationStatus`] | certificates became (un)available (Steam) | informational |
-//! | [`Event::RelayNetworkStatus`] | relay network access changed (Steam) | wait for [`Availability::Current`] before P2P, if you like |
-//! | [`Event::FakeIpResult`] | a [`begin_async_request_fake_ip`](Sockets::begin_async_request_fake_ip) finished | read the address and ports |
+//! | [`Event::AuthenticationStatus`] | certificates became (un)available (Steam; once [`GlobalEvents::AUTHENTICATION_STATUS`] is enabled) | informational |
+//! | [`Event::RelayNetworkStatus`] | relay network access changed (Steam; once [`GlobalEvents::RELAY_NETWORK_STATUS`] is enabled) | wait for [`Availability::Current`] before P2P, if you like |
+//! | [`Event::FakeIpResult`] | a [`begin_async_request_fake_ip`](Sockets::begin_async_request_fake_ip) finished (once [`GlobalEvents::FAKE_IP_RESULT`] is enabled) | read the address and ports |
 //!
 //! On GNS, call `run_callbacks` often: its callback queue asserts above 100 pending entries.
 //!
@@ -344,7 +350,9 @@ pub use connection::{
     ConnectionState, EndReason, IncomingConnection, Lane, LaneStatus, MAX_LANES, RealtimeStatus,
 };
 pub use error::{Error, Result};
-pub use events::{Availability, ConnectionStatusChanged, Event, RelayNetworkStatus, ServiceStatus};
+pub use events::{
+    Availability, ConnectionStatusChanged, Event, GlobalEvents, RelayNetworkStatus, ServiceStatus,
+};
 pub use identity::*;
 pub use message::{
     MAX_MESSAGE_SIZE, Message, Outgoing, Payload, RELIABLE_BACKLOG_LIMIT, SendFlags, Timestamp,

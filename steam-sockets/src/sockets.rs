@@ -112,14 +112,15 @@ pub struct GameServerConfig {
 /// handle, and shutting down underneath them would be undefined behaviour. If your game must
 /// call `SteamAPI_Shutdown` before exiting, do it after dropping every `steam-sockets` object.
 ///
-/// # Steam callbacks
-/// `steam-sockets` installs its connection-status, authentication-status and relay-status
-/// callbacks at global scope, as function pointers (`k_ESteamNetworkingConfig_Callback_*`).
-/// They are invoked by [`run_callbacks`](Sockets::run_callbacks) and, on Steam, possibly also by
-/// `SteamAPI_RunCallbacks` (the `steamworks` crate's `run_callbacks`); either way the events
-/// reach the right channel. Whether Steam still posts `SteamNetConnectionStatusChangedCallback_t`
-/// to its own callback queue while a function pointer is installed could not be verified
-/// without a Steam client; do not rely on both.
+/// # Callbacks
+/// Every listen socket and connection this crate creates carries its own connection-status
+/// handler (a creation option; accepted connections inherit their listen socket's), as Valve
+/// recommends, so other code in the process that sets a global handler, or uses the Steam
+/// callback queue, neither takes this crate's events nor loses its own. Process-wide events
+/// need global handlers, installed only on request:
+/// [`enable_global_events`](Sockets::enable_global_events). A socket pair's ends get their
+/// handler just after they are created (the call takes no options): their first change, to
+/// connected, goes wherever the library's global handler sends it.
 #[derive(Clone)]
 pub struct Sockets {
     pub(crate) inner: Arc<Inner>,
@@ -128,17 +129,23 @@ pub struct Sockets {
 pub(crate) struct Inner {
     pub(crate) api: Api,
     kind: InterfaceKind,
+    /// Steam's own dispatch, which `run_callbacks` also runs: set when this crate initialised
+    /// Steam, and so owns its pumping.
+    steam_dispatch: Option<SteamDispatch>,
     pub(crate) events_tx: Sender<Event>,
     events_rx: Receiver<Event>,
 }
 
+/// `SteamAPI_RunCallbacks` or `SteamGameServer_RunCallbacks`.
+pub(crate) type SteamDispatch = unsafe extern "C" fn();
+
 impl Sockets {
-    fn new(api: Api, kind: InterfaceKind) -> Result<Sockets> {
-        events::install_callbacks(api)?;
+    fn new(api: Api, kind: InterfaceKind, steam_dispatch: Option<SteamDispatch>) -> Sockets {
         let (events_tx, events_rx) = crossbeam_channel::unbounded();
-        let sockets = Sockets { inner: Arc::new(Inner { api, kind, events_tx, events_rx }) };
+        let inner = Inner { api, kind, steam_dispatch, events_tx, events_rx };
+        let sockets = Sockets { inner: Arc::new(inner) };
         routes::register_hub(&sockets.inner);
-        Ok(sockets)
+        sockets
     }
 
     pub(crate) fn api(&self) -> Api {
@@ -191,7 +198,7 @@ impl Sockets {
         let api = Api::new(sockets, utils);
         let api =
             api.ok_or(Error::GnsInit { message: "the library returned no interface".into() })?;
-        let handle = Sockets::new(api, InterfaceKind::Gns)?;
+        let handle = Sockets::new(api, InterfaceKind::Gns, None);
         if let Some(wanted) = identity {
             let current = handle.identity()?;
             if &current != wanted {
@@ -230,7 +237,7 @@ impl Sockets {
                     message: crate::ffi::string_from_buf(&err),
                 });
             }
-            Self::attach_steam_client()
+            Self::steam_client(Some(sys::SteamAPI_RunCallbacks))
         }
         #[cfg(not(feature = "steam"))]
         Err(Error::unsupported("SteamAPI_InitFlat"))
@@ -244,17 +251,21 @@ impl Sockets {
     /// the `gns` backend.
     pub fn attach_steam_client() -> Result<Sockets> {
         #[cfg(feature = "steam")]
-        {
-            // SAFETY: the accessor only looks up the interface; null if Steam is not initialised.
-            let sockets = unsafe { sys::SteamAPI_SteamNetworkingSockets_SteamAPI_v012() };
-            // SAFETY: as above.
-            let utils = unsafe { sys::SteamAPI_SteamNetworkingUtils_SteamAPI_v004() };
-            let api = Api::new(sockets, utils);
-            let api = api.ok_or(Error::SteamNotInitialized { init: "init_steam_client" })?;
-            Sockets::new(api, InterfaceKind::SteamClient)
-        }
+        return Self::steam_client(None);
         #[cfg(not(feature = "steam"))]
         Err(Error::unsupported("SteamAPI_SteamNetworkingSockets_SteamAPI"))
+    }
+
+    /// The client interface of an initialised Steam API; `dispatch` if this crate pumps it.
+    #[cfg(feature = "steam")]
+    fn steam_client(dispatch: Option<SteamDispatch>) -> Result<Sockets> {
+        // SAFETY: the accessor only looks up the interface; null if Steam is not initialised.
+        let sockets = unsafe { sys::SteamAPI_SteamNetworkingSockets_SteamAPI_v012() };
+        // SAFETY: as above.
+        let utils = unsafe { sys::SteamAPI_SteamNetworkingUtils_SteamAPI_v004() };
+        let api = Api::new(sockets, utils);
+        let api = api.ok_or(Error::SteamNotInitialized { init: "init_steam_client" })?;
+        Ok(Sockets::new(api, InterfaceKind::SteamClient, dispatch))
     }
 
     /// Initialises the Steam game-server API (`SteamGameServer_InitEx`) and returns the game
@@ -292,7 +303,7 @@ impl Sockets {
                     message: crate::ffi::string_from_buf(&err),
                 });
             }
-            Self::attach_steam_game_server()
+            Self::steam_game_server(Some(sys::SteamGameServer_RunCallbacks))
         }
         #[cfg(not(feature = "steam"))]
         {
@@ -308,18 +319,22 @@ impl Sockets {
     /// [`Error::Unsupported`] on the `gns` backend.
     pub fn attach_steam_game_server() -> Result<Sockets> {
         #[cfg(feature = "steam")]
-        {
-            // SAFETY: the accessor only looks up the interface; null if the game server is not
-            // initialised.
-            let sockets = unsafe { sys::SteamAPI_SteamGameServerNetworkingSockets_SteamAPI_v012() };
-            // SAFETY: as above.
-            let utils = unsafe { sys::SteamAPI_SteamNetworkingUtils_SteamAPI_v004() };
-            let api = Api::new(sockets, utils);
-            let api = api.ok_or(Error::SteamNotInitialized { init: "init_steam_game_server" })?;
-            Sockets::new(api, InterfaceKind::SteamGameServer)
-        }
+        return Self::steam_game_server(None);
         #[cfg(not(feature = "steam"))]
         Err(Error::unsupported("SteamAPI_SteamGameServerNetworkingSockets_SteamAPI"))
+    }
+
+    /// The interface of an initialised game server; `dispatch` if this crate pumps it.
+    #[cfg(feature = "steam")]
+    fn steam_game_server(dispatch: Option<SteamDispatch>) -> Result<Sockets> {
+        // SAFETY: the accessor only looks up the interface; null if the game server is not
+        // initialised.
+        let sockets = unsafe { sys::SteamAPI_SteamGameServerNetworkingSockets_SteamAPI_v012() };
+        // SAFETY: as above.
+        let utils = unsafe { sys::SteamAPI_SteamNetworkingUtils_SteamAPI_v004() };
+        let api = Api::new(sockets, utils);
+        let api = api.ok_or(Error::SteamNotInitialized { init: "init_steam_game_server" })?;
+        Ok(Sockets::new(api, InterfaceKind::SteamGameServer, dispatch))
     }
 
     /// Which interface this handle talks to.
@@ -333,11 +348,44 @@ impl Sockets {
         self.inner.events_rx.clone()
     }
 
+    /// Starts delivering process-wide `events` (relay network status, authentication status,
+    /// FakeIP results) to every `Sockets`' channel, by installing the library's global handlers
+    /// for them. Nothing global is installed until something asks: connection status needs no
+    /// global handler. Read [`GlobalEvents`](crate::GlobalEvents) for what it costs code beside
+    /// this crate that uses the Steam callback queue (the `steamworks` crate). Handlers are
+    /// installed once per process, whichever `Sockets` asks; the one each replaces still gets
+    /// every event. A handler that other code installs later replaces this crate's in turn.
+    ///
+    /// ```no_run
+    /// # fn main() -> steam_sockets::Result<()> {
+    /// use steam_sockets::{GlobalEvents, Sockets};
+    /// let sockets = Sockets::init_steam_client()?;
+    /// sockets.enable_global_events(GlobalEvents::RELAY_NETWORK_STATUS)?;
+    /// sockets.init_relay_network_access()?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] on the `gns` backend for any event (GameNetworkingSockets has no
+    /// relay network and no FakeIP, does not report its authentication status, and refuses
+    /// these handlers); [`Error::Failed`] if the library refuses a handler.
+    pub fn enable_global_events(&self, events: crate::GlobalEvents) -> Result<()> {
+        events::enable_global_events(self.api(), events)
+    }
+
     /// Runs the library's queued callbacks, turning them into [`Event`]s. Call it often (every
     /// frame), or use [`spawn_callback_thread`](Sockets::spawn_callback_thread): GNS complains
     /// when more than 100 callbacks are pending.
+    ///
+    /// On Steam, when this crate initialised Steam itself
+    /// ([`init_steam_client`](Sockets::init_steam_client),
+    /// [`init_steam_game_server`](Sockets::init_steam_game_server)), it also runs Steam's own
+    /// dispatch first (`SteamAPI_RunCallbacks` or `SteamGameServer_RunCallbacks`), which Steam
+    /// needs regularly. After an `attach_*`, whoever initialised Steam pumps it: the
+    /// `steamworks` crate uses manual dispatch (its `run_callbacks`), with which
+    /// `SteamAPI_RunCallbacks` must never be called, so this crate does not.
     pub fn run_callbacks(&self) {
-        events::run_callbacks(self.api());
+        events::run_callbacks(self.api(), self.inner.steam_dispatch);
     }
 
     /// Starts a thread that calls [`run_callbacks`](Sockets::run_callbacks) every `interval`
@@ -347,12 +395,13 @@ impl Sockets {
     /// [`Error::InvalidArgument`] if the operating system cannot start a thread.
     pub fn spawn_callback_thread(&self, interval: Duration) -> Result<CallbackThread> {
         let stop = Arc::new(AtomicBool::new(false));
-        let (api, thread_stop) = (self.api(), Arc::clone(&stop));
+        let (api, dispatch, thread_stop) =
+            (self.api(), self.inner.steam_dispatch, Arc::clone(&stop));
         let thread = std::thread::Builder::new()
             .name("steam-sockets-callbacks".into())
             .spawn(move || {
                 while !thread_stop.load(Ordering::Relaxed) {
-                    events::run_callbacks(api);
+                    events::run_callbacks(api, dispatch);
                     std::thread::park_timeout(interval);
                 }
             })
@@ -545,7 +594,16 @@ impl Sockets {
         if one == sys::k_HSteamNetConnection_Invalid || two == sys::k_HSteamNetConnection_Invalid {
             return Err(Error::Failed { function: "CreateSocketPair" });
         }
-        Ok((Connection::new(api, one), Connection::new(api, two)))
+        let pair = (Connection::new(api, one), Connection::new(api, two));
+        // The call takes no creation options: the handler is attached right after, so the
+        // ends' first change (to connected, during the call) goes wherever the library's
+        // global handler sends it; the later ones come here.
+        if !(events::attach_status_callback(api, one) && events::attach_status_callback(api, two)) {
+            return Err(Error::Failed {
+                function: "SetConfigValue(Callback_ConnectionStatusChanged)",
+            });
+        }
+        Ok(pair)
     }
 
     /// Creates a listen socket through `create` with the routing table locked (so no event for
@@ -556,7 +614,7 @@ impl Sockets {
         options: &[ConfigValue],
         create: impl FnOnce(Api, &RawOptions) -> sys::HSteamListenSocket,
     ) -> Result<ListenSocket> {
-        let options = to_raw_options(options)?;
+        let options = to_raw_options(options)?.with(events::status_callback_option());
         let api = self.api();
         match routes::create_listen_socket(&self.inner, || create(api, &options)) {
             sys::k_HSteamListenSocket_Invalid => Err(Error::Failed { function }),
@@ -571,7 +629,7 @@ impl Sockets {
         options: &[ConfigValue],
         create: impl FnOnce(Api, &RawOptions) -> sys::HSteamNetConnection,
     ) -> Result<Connection> {
-        let options = to_raw_options(options)?;
+        let options = to_raw_options(options)?.with(events::status_callback_option());
         let api = self.api();
         match routes::create_connection(&self.inner, || create(api, &options)) {
             sys::k_HSteamNetConnection_Invalid => Err(Error::Failed { function }),

@@ -91,7 +91,9 @@ pub struct GameCoordinatorLogin {
 impl Sockets {
     /// Starts asking Steam for a FakeIP (a globally unique IPv4 address and `num_ports` ports
     /// that peers can use as if they were real). The outcome arrives as
-    /// [`Event::FakeIpResult`](crate::Event::FakeIpResult).
+    /// [`Event::FakeIpResult`](crate::Event::FakeIpResult) once
+    /// [`GlobalEvents::FAKE_IP_RESULT`](crate::GlobalEvents::FAKE_IP_RESULT) is enabled
+    /// ([`enable_global_events`](Sockets::enable_global_events)); enable it first.
     ///
     /// # Errors
     /// [`Error::Failed`] if a request is already in progress; [`Error::Unsupported`] on GNS.

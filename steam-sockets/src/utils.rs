@@ -20,10 +20,11 @@ use crossbeam_channel::{Receiver, Sender};
 use steam_sockets_sys as sys;
 
 use crate::error::{Error, Result};
-use crate::events::{Availability, RelayNetworkStatus};
-use crate::ffi::string_from_buf;
+use crate::events::RelayNetworkStatus;
 use crate::identity::NetworkIdentity;
 use crate::sockets::Sockets;
+#[cfg(feature = "steam")]
+use crate::{events::Availability, ffi::string_from_buf};
 
 // ---------------------------------------------------------------------------------------------
 // Relay network
@@ -32,6 +33,7 @@ use crate::sockets::Sockets;
 impl RelayNetworkStatus {
     /// The one conversion from the library's struct, shared by
     /// [`Sockets::relay_network_status`] and the relay-status callback.
+    #[cfg(feature = "steam")]
     pub(crate) fn from_raw(raw: &sys::SteamRelayNetworkStatus_t) -> RelayNetworkStatus {
         // The struct is packed: copy the array out rather than borrow a field of it.
         let message = raw.m_debugMsg;
@@ -50,8 +52,10 @@ impl Sockets {
     /// configuration and measuring pings to the relays), so that relayed connections and ping
     /// locations are ready sooner. Calling it is optional: the library does it on demand.
     ///
-    /// Completion is reported by [`relay_network_status`](Sockets::relay_network_status) and
-    /// by [`Event::RelayNetworkStatus`](crate::Event::RelayNetworkStatus) events.
+    /// Completion is reported by [`relay_network_status`](Sockets::relay_network_status) and,
+    /// once [`GlobalEvents::RELAY_NETWORK_STATUS`](crate::GlobalEvents::RELAY_NETWORK_STATUS)
+    /// is enabled ([`enable_global_events`](Sockets::enable_global_events)), by
+    /// [`Event::RelayNetworkStatus`](crate::Event::RelayNetworkStatus) events.
     ///
     /// # Errors
     /// [`Error::Unsupported`] on the `gns` backend.

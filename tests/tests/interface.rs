@@ -6,8 +6,8 @@
 use std::time::{Duration, Instant};
 
 use steam_sockets::{
-    ConfigValue, Connection, ConnectionFlags, Error, Lane, NetworkIdentity, Outgoing, Payload,
-    SendFlags, Signal, Sockets,
+    ConfigValue, Connection, ConnectionFlags, Error, GlobalEvents, Lane, NetworkIdentity, Outgoing,
+    Payload, SendFlags, Signal, Sockets,
 };
 use steam_sockets_tests::{DEADLINE, Pair, receive_n};
 
@@ -325,6 +325,14 @@ fn steam_only_functions_are_unsupported_on_gns() {
     let unsupported = |function: &'static str| Error::Unsupported { backend: "gns", function };
     let id = NetworkIdentity::GenericString("server".into());
     assert_eq!(sockets.begin_async_request_fake_ip(1), Err(unsupported("BeginAsyncRequestFakeIP")));
+    for events in [
+        GlobalEvents::FAKE_IP_RESULT,
+        GlobalEvents::RELAY_NETWORK_STATUS,
+        GlobalEvents::AUTHENTICATION_STATUS,
+    ] {
+        assert_eq!(sockets.enable_global_events(events), Err(unsupported("global events")));
+    }
+    assert_eq!(sockets.enable_global_events(GlobalEvents::empty()), Ok(()));
     assert_eq!(sockets.fake_ip(0).unwrap_err(), unsupported("GetFakeIP"));
     assert_eq!(
         sockets.listen_p2p_fake_ip(0, &[]).unwrap_err(),
