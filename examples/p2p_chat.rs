@@ -16,9 +16,10 @@
 //!
 //! What it shows: `Sockets::init_steam_client`; `init_relay_network_access`, which starts
 //! measuring pings to Valve's relays ahead of time, with each `Event::RelayNetworkStatus`
-//! (enabled with `enable_global_events`) printed until the network is available; `listen_p2p` / `connect_p2p` by `SteamId`; and a
-//! plain receive loop. The app id reaches Steam through the `SteamAppId` environment variable:
-//! when it is not already set to `--app-id`, the example runs itself again with it set.
+//! (enabled with `enable_global_events`) printed until the network is available;
+//! `listen_p2p` / `connect_p2p` by `SteamId`; and a plain receive loop. The app id reaches
+//! Steam through the `SteamAppId` environment variable: when it is not already set to
+//! `--app-id`, the example runs itself again with it set.
 //!
 //! Expected output without a Steam client (as on a build machine): one line,
 //! `p2p_chat: error: Steam client not running (or not logged in): ...` and exit code 1.
