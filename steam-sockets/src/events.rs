@@ -182,9 +182,9 @@ bitflags::bitflags! {
     /// as well. It does cost code that relies on the Steam callback queue, such as the
     /// `steamworks` crate: the library posts an event either to a handler or to the queue,
     /// never both, so once enabled that event no longer reaches the queue (for the `steamworks`
-    /// crate: its callbacks for `SteamRelayNetworkStatus_t`, `SteamNetAuthenticationStatus_t`
-    /// or `SteamNetworkingFakeIPResult_t` stop firing). Connection status needs no such
-    /// handler: it is set on each object (see [`Event`]).
+    /// crate 0.13: relay status, whose `relay_network_status_callback` stops firing; it exposes
+    /// no callback for the other two). Connection status needs no such handler: it is set on
+    /// each object (see [`Event`]).
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
     pub struct GlobalEvents: u32 {
         /// [`Event::AuthenticationStatus`] (Steam only).

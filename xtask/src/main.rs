@@ -4,8 +4,9 @@
 //! * `setup`: installs the Debian packages the GNS backend builds with, when missing.
 //! * `demo`:  setup, then the echo example on GNS over UDP loopback.
 //! * `test`:  setup, then the whole suite: GNS and Steam backends, tool crates, example smoke
-//!   runs (GNS), and every example run on Steam without a Steam client (a clean error
-//!   expected; see `examples.rs`). Ends with one line `tests: N passed, M failed`.
+//!   runs (GNS), every example run on Steam without a Steam client (a clean error expected;
+//!   see `examples.rs`), the stress short form and the Steam suite. Ends with one line
+//!   `tests: N passed, M failed`.
 //! * `ci`:    `test`, then clippy and rustdoc with warnings denied on both backends, and
 //!   `cargo fmt --check`. Clippy on GNS also lints the benchmark package (not run in CI). Then
 //!   the release checks (`release.rs`): `publish-check`, `msrv`, `licenses`.
@@ -19,9 +20,13 @@
 //! * `stress`: setup, then the reliability suite (`stress.rs`): one `STRESS ...` line per
 //!   scenario, failing if any fails; arguments are passed on (e.g. `--only lossy,flood`).
 //!   `test` runs its short form.
+//! * `steam`: setup, then the Steam-backend run-time suite (`steam.rs`) against the Steam test
+//!   double whose source `STEAM_EMULATOR_SRC` names: one `STEAM ...` line per scenario;
+//!   skipped, and said so, when not root or without that source. `test` runs it too.
 
 mod examples;
 mod release;
+mod steam;
 mod stress;
 
 use std::process::{Command, ExitCode, Stdio};
@@ -65,13 +70,14 @@ fn main() -> ExitCode {
         Some("ci") => setup().and_then(|()| ci()),
         Some("bench") => setup().and_then(|()| bench(&args[1..])),
         Some("stress") => setup().and_then(|()| stress::stress(&args[1..])),
+        Some("steam") => setup().and_then(|()| steam::steam()),
         Some("publish-check") => release::publish_check(),
         Some("msrv") => release::msrv(),
         Some("licenses") => release::licenses(),
         _ => {
             eprintln!(
                 "usage: cargo xtask <setup|demo|test|ci|bench [bench options]|stress [stress \
-                 options]|publish-check|msrv|licenses>"
+                 options]|steam|publish-check|msrv|licenses>"
             );
             return ExitCode::from(2);
         }
@@ -104,9 +110,7 @@ fn setup() -> Result {
     if missing.is_empty() {
         return Ok(());
     }
-    let is_root =
-        Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0");
-    if !is_root {
+    if !is_root() {
         return Err(format!(
             "missing Debian packages: {0}. Install them with: sudo apt-get install -y {0}",
             missing.join(" ")
@@ -118,6 +122,11 @@ fn setup() -> Result {
         .args(["install", "-y", "-qq", "--no-install-recommends"])
         .args(&missing)
         .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// Whether this process runs as root (it may install packages, and make network namespaces).
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0")
 }
 
 fn demo() -> Result {
@@ -225,6 +234,7 @@ fn run_tests() -> Tally {
     examples::smoke_all(&mut tally);
     examples::steam_clean_errors(&mut tally);
     stress::short(&mut tally);
+    steam::suite(&mut tally);
     println!("{}", tally.summary());
     tally
 }
@@ -248,6 +258,10 @@ fn ci() -> Result {
     run(cargo()
         .args(["clippy", "--all-targets"])
         .args(package_args(TOOL_PACKAGES))
+        .args(["--", "-D", "warnings"]))?;
+    // The Steam suite is Steam-only (it has no backend features).
+    run(cargo()
+        .args(["clippy", "--all-targets", "-p", steam::SUITE_PACKAGE])
         .args(["--", "-D", "warnings"]))?;
     run(cargo()
         .args(["doc", "--no-deps", "-p", "steam-sockets-build"])

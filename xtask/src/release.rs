@@ -89,9 +89,12 @@ fn metadata(extra: &[&str]) -> Result<Value> {
 
 /// `cargo publish --dry-run` of [`PUBLISHED`], then the package contents check.
 pub(crate) fn publish_check() -> Result {
+    forget_earlier_dry_runs();
     let mut cmd = cargo();
     // `--allow-dirty`: a developer's tree usually is; CI's fresh clone is not.
-    cmd.args(["publish", "--dry-run", "--allow-dirty"]).args(super::package_args(PUBLISHED));
+    cmd.args(["publish", "--dry-run", "--allow-dirty"])
+        .args(super::package_args(PUBLISHED))
+        .env("CARGO_TARGET_DIR", dry_run_target());
     let out =
         cmd.stdout(Stdio::inherit()).output().map_err(|e| format!("cannot run cargo: {e}"))?;
     let log = String::from_utf8_lossy(&out.stderr);
@@ -123,6 +126,56 @@ pub(crate) fn publish_check() -> Result {
         println!("publish-check: {name}: {line}; contents checked");
     }
     Ok(())
+}
+
+/// Where the dry run builds: a directory of its own, emptied first (see
+/// [`forget_earlier_dry_runs`]).
+fn dry_run_target() -> std::path::PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+        std::path::PathBuf::from,
+    );
+    target.join("publish-check")
+}
+
+/// Removes what earlier dry runs left of our packages. The dry run verifies each crate against
+/// the others' packages through a local registry; cargo unpacks those into
+/// `$CARGO_HOME/registry/src/-<hash>/`, builds them beside registry dependencies, and takes
+/// both as unchanged while the version is: after a change to `steam-sockets-sys` at the same
+/// version, `steam-sockets` was verified against the stale build and failed. So the dry run's
+/// own target directory goes, and in the local-registry directories (`-<hash>`, never
+/// crates.io's) only our packages.
+fn forget_earlier_dry_runs() {
+    let _ = std::fs::remove_dir_all(dry_run_target());
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cargo")));
+    let Some(home) = home else { return };
+    for kind in ["src", "cache"] {
+        let Ok(registries) = std::fs::read_dir(home.join("registry").join(kind)) else { continue };
+        for registry in registries.flatten() {
+            if !registry.file_name().to_string_lossy().starts_with('-') {
+                continue;
+            }
+            let Ok(entries) = std::fs::read_dir(registry.path()) else { continue };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let ours = PUBLISHED.iter().any(|p| {
+                    name.strip_prefix(p)
+                        .and_then(|v| v.strip_prefix('-'))
+                        .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+                });
+                if ours {
+                    let path = entry.path();
+                    let _ = if path.is_dir() {
+                        std::fs::remove_dir_all(&path)
+                    } else {
+                        std::fs::remove_file(&path)
+                    };
+                }
+            }
+        }
+    }
 }
 
 /// "95.4KiB" in bytes.

@@ -43,11 +43,7 @@ fn valgrind() -> Result {
     if found("valgrind") {
         return Ok(());
     }
-    let is_root = std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
-    if !is_root {
+    if !super::is_root() {
         return Err("the leaks scenario needs valgrind: sudo apt-get install -y valgrind".into());
     }
     eprintln!("xtask stress: installing valgrind");

@@ -1,0 +1,336 @@
+//! The harness: two network namespaces joined by a veth pair, a home per peer with the Steam
+//! test double as its `steamclient.so` and a SteamID of its own, and the scenarios, each a pair
+//! of peer processes. Prints one `STEAM scenario=<name> result=<ok|FAIL>` line per scenario
+//! (after `# ...` detail lines), or one `STEAM skipped: <why>` line.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+/// SteamIDs of the two peers (individual accounts in the public universe).
+const STEAM_IDS: [u64; 2] = [76_561_198_000_000_001, 76_561_198_000_000_002];
+
+/// Spacewar, Valve's public test app: the test double accepts any app id.
+const APP_ID: &str = "480";
+
+/// Addresses of the two ends of the veth pair (a /24 of their own: the test double finds its
+/// peers by broadcast, which stays inside the namespaces).
+const ADDRESSES: [&str; 2] = ["10.78.0.1/24", "10.78.0.2/24"];
+const BROADCAST: &str = "10.78.0.255";
+
+/// Longest a peer process may run.
+const PEER_LIMIT: Duration = Duration::from_secs(120);
+
+/// Prefix of this suite's namespace names: `<prefix><pid>a` and `...b`.
+const PREFIX: &str = "sssuite";
+
+/// What the harness needs.
+pub struct Paths {
+    /// The test double, built.
+    pub emulator: PathBuf,
+    /// The `p2p_chat` example, built on the steam backend.
+    pub p2p_chat: PathBuf,
+    /// A scratch directory for the peers' homes.
+    pub scratch: PathBuf,
+}
+
+/// A scenario: its detail lines, or why it failed.
+type Scenario = fn(&Lab) -> Result<Vec<String>, String>;
+
+/// Runs every scenario; the exit status fails if one fails.
+pub fn run(paths: &Paths) -> ExitCode {
+    if let Some(why) = cannot_run() {
+        println!("STEAM skipped: {why}");
+        return ExitCode::SUCCESS;
+    }
+    remove_stale_namespaces();
+    let lab = match Lab::create(paths) {
+        Ok(lab) => lab,
+        Err(e) => {
+            println!("STEAM scenario=setup result=FAIL {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let scenarios: [(&str, Scenario); 4] = [
+        ("identity", identity),
+        ("p2p-echo", p2p_echo),
+        ("p2p-chat", p2p_chat),
+        ("coexistence", coexistence),
+    ];
+    let mut failed = 0;
+    for (name, scenario) in scenarios {
+        let start = Instant::now();
+        let result = scenario(&lab);
+        let seconds = start.elapsed().as_secs_f64();
+        match result {
+            Ok(details) => {
+                details.iter().for_each(|d| println!("# {name}: {d}"));
+                println!("STEAM scenario={name} result=ok ({seconds:.1} s)");
+            }
+            Err(e) => {
+                failed += 1;
+                println!("# {name} FAILED: {e}");
+                println!("STEAM scenario={name} result=FAIL ({seconds:.1} s)");
+            }
+        }
+    }
+    drop(lab);
+    if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+/// Why the suite cannot run here, if it cannot.
+fn cannot_run() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|l| l.split_whitespace().next());
+    if uid != Some("0") {
+        return Some(
+            "not root: the peers run in network namespaces (ip netns), which need root".into(),
+        );
+    }
+    if Command::new("ip").arg("-V").output().is_err() {
+        return Some("no `ip` command (Debian package iproute2)".into());
+    }
+    None
+}
+
+/// Deletes namespaces of earlier runs whose process is gone (a run that was killed could not
+/// delete its own).
+fn remove_stale_namespaces() {
+    let Ok(out) = Command::new("ip").args(["netns", "list"]).output() else { return };
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let name = line.split_whitespace().next().unwrap_or_default();
+        let Some(pid) = name.strip_prefix(PREFIX).and_then(|rest| rest.strip_suffix(['a', 'b']))
+        else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid).exists() {
+            let _ = Command::new("ip").args(["netns", "del", name]).status();
+        }
+    }
+}
+
+fn ip(args: &[&str]) -> Result<(), String> {
+    let out = Command::new("ip").args(args).output().map_err(|e| format!("ip: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("ip {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()))
+    }
+}
+
+/// The two namespaces and the two homes; removed when dropped, on every way out.
+struct Lab {
+    namespaces: [String; 2],
+    homes: [PathBuf; 2],
+    p2p_chat: PathBuf,
+    exe: PathBuf,
+}
+
+impl Lab {
+    fn create(paths: &Paths) -> Result<Lab, String> {
+        let pid = std::process::id();
+        let namespaces = [format!("{PREFIX}{pid}a"), format!("{PREFIX}{pid}b")];
+        let scratch = paths.scratch.join(pid.to_string());
+        let homes = [scratch.join("home-a"), scratch.join("home-b")];
+        let exe = std::env::current_exe().map_err(|e| format!("own executable: {e}"))?;
+        // From here on, `Drop` removes whatever was made.
+        let lab = Lab { namespaces, homes, p2p_chat: paths.p2p_chat.clone(), exe };
+        let veth = [format!("ssv{pid}a"), format!("ssv{pid}b")];
+        for ns in &lab.namespaces {
+            ip(&["netns", "add", ns])?;
+        }
+        ip(&["link", "add", &veth[0], "type", "veth", "peer", "name", &veth[1]])?;
+        for i in 0..2 {
+            let (ns, dev) = (&lab.namespaces[i], &veth[i]);
+            ip(&["link", "set", dev, "netns", ns])?;
+            ip(&["-n", ns, "addr", "add", ADDRESSES[i], "brd", BROADCAST, "dev", dev])?;
+            ip(&["-n", ns, "link", "set", dev, "up"])?;
+            ip(&["-n", ns, "link", "set", "lo", "up"])?;
+        }
+        for (home, id) in lab.homes.iter().zip(STEAM_IDS) {
+            let sdk = home.join(".steam/sdk64");
+            let settings = home.join(".local/share/Goldberg SteamEmu Saves/settings");
+            std::fs::create_dir_all(&sdk).map_err(|e| format!("{}: {e}", sdk.display()))?;
+            std::fs::create_dir_all(&settings)
+                .map_err(|e| format!("{}: {e}", settings.display()))?;
+            std::fs::copy(&paths.emulator, sdk.join("steamclient.so"))
+                .map_err(|e| format!("copy {}: {e}", paths.emulator.display()))?;
+            std::fs::write(settings.join("user_steam_id.txt"), id.to_string())
+                .map_err(|e| format!("SteamID file: {e}"))?;
+        }
+        Ok(lab)
+    }
+
+    /// `program args` in peer `i`'s namespace, with its home and the app id.
+    fn command(&self, i: usize, program: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &self.namespaces[i], "env"])
+            .arg(format!("HOME={}", self.homes[i].display()))
+            .arg(format!("SteamAppId={APP_ID}"))
+            .arg(program)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
+    }
+
+    /// This binary in peer `i`'s namespace, in `role`.
+    fn peer(&self, i: usize, role: &[&str]) -> Command {
+        let mut args = vec!["peer"];
+        args.extend_from_slice(role);
+        self.command(i, &self.exe, &args)
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        // The veth pair goes with its namespaces.
+        for ns in &self.namespaces {
+            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+        }
+        if let Some(scratch) = self.homes[0].parent() {
+            let _ = std::fs::remove_dir_all(scratch);
+        }
+    }
+}
+
+/// A finished peer: whether it exited successfully, and its output.
+struct Finished {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+impl Finished {
+    fn has(&self, line: &str) -> bool {
+        self.stdout.lines().any(|l| l == line)
+    }
+
+    fn lines(&self, prefix: &str) -> Vec<String> {
+        self.stdout.lines().filter(|l| l.starts_with(prefix)).map(str::to_owned).collect()
+    }
+
+    fn describe(&self, who: &str) -> String {
+        format!("{who} (exit ok: {}):\n{}{}", self.ok, self.stdout, self.stderr)
+    }
+}
+
+/// Waits for `child` (killing it after [`PEER_LIMIT`]).
+fn finish(mut child: Child) -> Finished {
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if start.elapsed() > PEER_LIMIT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(_) => break None,
+        }
+    };
+    let read = |stream: Option<&mut dyn std::io::Read>| {
+        let mut text = String::new();
+        if let Some(stream) = stream {
+            let _ = stream.read_to_string(&mut text);
+        }
+        text
+    };
+    let stdout = read(child.stdout.as_mut().map(|s| s as &mut dyn std::io::Read));
+    let stderr = read(child.stderr.as_mut().map(|s| s as &mut dyn std::io::Read));
+    Finished { ok: status.is_some_and(|s| s.success()), stdout, stderr }
+}
+
+fn spawn(mut cmd: Command) -> Result<Child, String> {
+    cmd.spawn().map_err(|e| format!("cannot start {cmd:?}: {e}"))
+}
+
+/// Runs `first` in namespace A and, a moment later, `second` in namespace B, and waits for
+/// both. (Output is read once a peer exits: the peers print a few lines.)
+fn pair(first: Command, second: Command) -> Result<(Finished, Finished), String> {
+    let first = spawn(first)?;
+    std::thread::sleep(Duration::from_millis(500));
+    let second = spawn(second)?;
+    let second = std::thread::spawn(move || finish(second));
+    let first = finish(first);
+    let second = second.join().map_err(|_| "waiting for a peer panicked")?;
+    Ok((first, second))
+}
+
+fn identity(lab: &Lab) -> Result<Vec<String>, String> {
+    let peer = finish(spawn(lab.peer(0, &["identity"]))?);
+    let expected = format!("IDENTITY steamid:{}", STEAM_IDS[0]);
+    if !(peer.ok && peer.has(&expected)) {
+        return Err(peer.describe("peer"));
+    }
+    Ok(vec![format!("init_steam_client, then identity() = steamid:{}", STEAM_IDS[0])])
+}
+
+fn p2p_echo(lab: &Lab) -> Result<Vec<String>, String> {
+    let server_id = STEAM_IDS[0].to_string();
+    let (server, client) =
+        pair(lab.peer(0, &["echo-server"]), lab.peer(1, &["echo-client", &server_id]))?;
+    let count = crate::peer::ECHO_COUNT;
+    let ok = server.ok
+        && client.ok
+        && client.has(&format!("ECHOED {count}"))
+        && server.has(&format!("RECEIVED {count}"))
+        && server.has(&format!("INCOMING steamid:{}", STEAM_IDS[1]))
+        && server.has("CLOSED closed_by=Peer end=1007 debug=done");
+    if !ok {
+        return Err(format!("{}\n{}", server.describe("server"), client.describe("client")));
+    }
+    Ok(vec![format!(
+        "listen_p2p / connect_p2p by SteamID, accepted; {count} reliable messages each way, \
+         intact and in order; the peer's close (1007, \"done\") seen by the server"
+    )])
+}
+
+fn p2p_chat(lab: &Lab) -> Result<Vec<String>, String> {
+    let listener_id = STEAM_IDS[0].to_string();
+    let mut listen = lab.command(0, &lab.p2p_chat, &["listen", "--seconds", "60"]);
+    // The listener's input stays open (end of input would make it leave), the connecting
+    // side types a line and leaves.
+    listen.stdin(Stdio::piped());
+    let mut connect = lab.command(1, &lab.p2p_chat, &["connect", &listener_id, "--seconds", "60"]);
+    connect.stdin(Stdio::piped());
+    let mut listener = spawn(listen)?;
+    std::thread::sleep(Duration::from_millis(500));
+    let mut connector = spawn(connect)?;
+    if let Some(mut input) = connector.stdin.take() {
+        input.write_all(b"hello from b\n/quit\n").map_err(|e| format!("typing: {e}"))?;
+    }
+    let keep_open = listener.stdin.take();
+    let connector = std::thread::spawn(move || finish(connector));
+    let listener = finish(listener);
+    drop(keep_open);
+    let connector = connector.join().map_err(|_| "waiting for a peer panicked")?;
+    let ok = listener.ok
+        && connector.ok
+        && listener.has("> hello from b")
+        && listener.lines("* connection closed:").iter().any(|l| l.contains("debug: \"bye\""))
+        && connector.lines("* connected to").iter().any(|l| l.contains(&listener_id));
+    if !ok {
+        return Err(format!("{}\n{}", listener.describe("listen"), connector.describe("connect")));
+    }
+    Ok(vec![
+        "p2p_chat listen / connect: relay status Current, connected by SteamID, the typed line \
+         arrived, and the close (\"bye\") reached the listener"
+            .into(),
+    ])
+}
+
+fn coexistence(lab: &Lab) -> Result<Vec<String>, String> {
+    let host_id = STEAM_IDS[0].to_string();
+    let (host, guest) =
+        pair(lab.peer(0, &["coexist-host"]), lab.peer(1, &["coexist-guest", &host_id]))?;
+    if !(host.ok && guest.ok && guest.has("GUEST both answered")) {
+        return Err(format!("{}\n{}", host.describe("host"), guest.describe("guest")));
+    }
+    Ok(host.lines("COEXIST ").iter().map(|l| l["COEXIST ".len()..].to_owned()).collect())
+}
