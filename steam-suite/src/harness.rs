@@ -52,11 +52,12 @@ pub fn run(paths: &Paths) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let scenarios: [(&str, Scenario); 4] = [
+    let scenarios: [(&str, Scenario); 5] = [
         ("identity", identity),
         ("p2p-echo", p2p_echo),
         ("p2p-chat", p2p_chat),
         ("coexistence", coexistence),
+        ("global-chain", global_chain),
     ];
     let mut failed = 0;
     for (name, scenario) in scenarios {
@@ -333,4 +334,13 @@ fn coexistence(lab: &Lab) -> Result<Vec<String>, String> {
         return Err(format!("{}\n{}", host.describe("host"), guest.describe("guest")));
     }
     Ok(host.lines("COEXIST ").iter().map(|l| l["COEXIST ".len()..].to_owned()).collect())
+}
+
+fn global_chain(lab: &Lab) -> Result<Vec<String>, String> {
+    let peer = finish(spawn(lab.peer(0, &["global-chain"]))?);
+    let lines = peer.lines("CHAIN ");
+    if !peer.ok || lines.is_empty() {
+        return Err(peer.describe("peer"));
+    }
+    Ok(lines.iter().map(|l| l["CHAIN ".len()..].to_owned()).collect())
 }

@@ -10,7 +10,9 @@
 //! * `coexistence`: one process in which the `steamworks` crate (0.13.1, on the same
 //!   steamworks-sys) initialises Steam and steam-sockets attaches to it; a steamworks P2P
 //!   listen socket and a steam-sockets one each accept a connection from the other process,
-//!   and each library receives all of its own events and none of the other's.
+//!   and each library receives all of its own events and none of the other's;
+//! * `global-chain`: another global relay-status handler is installed first; steam-sockets'
+//!   `enable_global_events` keeps calling it, and both see every relay status event.
 //!
 //! Usage: `steam-sockets-steam-suite run --emulator <steamclient.so> --p2p-chat <binary>
 //! --scratch <dir>` (as root), and `steam-sockets-steam-suite peer <role> [args]`, which the
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
                 ("echo-client", [server]) => peer::echo_client(server),
                 ("coexist-host", []) => peer::coexist_host(),
                 ("coexist-guest", [host]) => peer::coexist_guest(host),
+                ("global-chain", []) => peer::global_chain(),
                 _ => return usage(),
             };
             match outcome {
@@ -71,7 +74,7 @@ fn usage() -> ExitCode {
     eprintln!(
         "usage: steam-sockets-steam-suite run --emulator <steamclient.so> --p2p-chat <binary> \
          --scratch <dir>\n       steam-sockets-steam-suite peer <identity|echo-server|\
-         echo-client ID|coexist-host|coexist-guest ID>"
+         echo-client ID|coexist-host|coexist-guest ID|global-chain>"
     );
     ExitCode::from(2)
 }

@@ -1,11 +1,12 @@
 //! The peers: what runs inside a network namespace, under the Steam test double. Each role
 //! prints its findings as lines the harness checks, and fails with a message on stderr.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use steam_sockets::{
-    Connection, ConnectionId, ConnectionState, EndReason, Error, Event, Message, NetworkIdentity,
-    SendFlags, Sockets, SteamId,
+    Availability, Connection, ConnectionId, ConnectionState, EndReason, Error, Event, GlobalEvents,
+    Message, NetworkIdentity, SendFlags, Sockets, SteamId,
 };
 
 /// Result of a role.
@@ -341,5 +342,59 @@ pub fn coexist_guest(host: &str) -> Outcome {
     }
     linger(&sockets);
     println!("GUEST both answered");
+    Ok(())
+}
+
+/// Relay status events the other code's global handler saw.
+static OTHER_RELAY_EVENTS: AtomicU32 = AtomicU32::new(0);
+
+/// Another user's global relay-status handler (installed through the raw bindings of
+/// `steamworks-sys`), which steam-sockets must keep calling once it installs its own.
+unsafe extern "C" fn other_relay_handler(_: *mut steamworks_sys::SteamRelayNetworkStatus_t) {
+    OTHER_RELAY_EVENTS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// `global-chain`: another handler for relay status is installed first; steam-sockets then
+/// enables the event, and both see the relay network become available.
+pub fn global_chain() -> Outcome {
+    let sockets = Sockets::init_steam_client().map_err(err("init_steam_client"))?;
+    let handler: unsafe extern "C" fn(*mut steamworks_sys::SteamRelayNetworkStatus_t) =
+        other_relay_handler;
+    // SAFETY: Steam is initialised (above), so the accessor returns its live interface.
+    let utils = unsafe { steamworks_sys::SteamAPI_SteamNetworkingUtils_SteamAPI_v004() };
+    // SAFETY: live interface; the handler has the signature the key expects.
+    let set = unsafe {
+        steamworks_sys::SteamAPI_ISteamNetworkingUtils_SetGlobalConfigValuePtr(
+            utils,
+            steamworks_sys::ESteamNetworkingConfigValue::k_ESteamNetworkingConfig_Callback_RelayNetworkStatusChanged,
+            handler as *mut std::ffi::c_void,
+        )
+    };
+    if !set {
+        return Err("the other handler was refused".into());
+    }
+    sockets.enable_global_events(GlobalEvents::RELAY_NETWORK_STATUS).map_err(err("enable"))?;
+    sockets.init_relay_network_access().map_err(err("init_relay_network_access"))?;
+    let events = sockets.events();
+    let mut ours = Vec::new();
+    let deadline = Deadline::start();
+    while !ours.contains(&Availability::Current) {
+        deadline.check(|| format!("steam-sockets saw {ours:?}"))?;
+        sockets.run_callbacks();
+        for event in events.try_iter() {
+            if let Event::RelayNetworkStatus(status) = event {
+                ours.push(status.availability);
+            }
+        }
+        nap();
+    }
+    let other = OTHER_RELAY_EVENTS.load(Ordering::Relaxed);
+    if other != ours.len() as u32 {
+        return Err(format!(
+            "steam-sockets saw {} relay events, the other handler {other}",
+            ours.len()
+        ));
+    }
+    println!("CHAIN steam-sockets saw {ours:?}; the handler it replaced saw {other} events too");
     Ok(())
 }
