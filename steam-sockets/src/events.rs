@@ -205,7 +205,15 @@ pub(crate) fn enable_global_events(api: Api, events: GlobalEvents) -> Result<()>
         // GameNetworkingSockets has no relay network and no FakeIP, does not report its
         // authentication status, and refuses those handlers.
         let _ = api;
-        if events.is_empty() { Ok(()) } else { Err(Error::unsupported("global events")) }
+        let keys = [
+            (GlobalEvents::AUTHENTICATION_STATUS, "Callback_AuthStatusChanged"),
+            (GlobalEvents::RELAY_NETWORK_STATUS, "Callback_RelayNetworkStatusChanged"),
+            (GlobalEvents::FAKE_IP_RESULT, "Callback_FakeIPResult"),
+        ];
+        match keys.iter().find(|(flag, _)| events.intersects(*flag)) {
+            Some((_, key)) => Err(Error::unsupported(key)),
+            None => Ok(()),
+        }
     }
 }
 
@@ -247,7 +255,7 @@ mod global {
     struct GlobalHandler {
         key: ConfigKey,
         ours: fn() -> *mut c_void,
-        /// The handler in effect before ours (null: none), called after ours with every event.
+        /// The handler in effect before ours (null: none), also called with every event.
         previous: AtomicPtr<c_void>,
         installed: Mutex<bool>,
     }

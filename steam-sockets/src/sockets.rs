@@ -237,7 +237,7 @@ impl Sockets {
                     message: crate::ffi::string_from_buf(&err),
                 });
             }
-            Self::steam_client(Some(sys::SteamAPI_RunCallbacks))
+            Self::steam(InterfaceKind::SteamClient, Some(sys::SteamAPI_RunCallbacks))
         }
         #[cfg(not(feature = "steam"))]
         Err(Error::unsupported("SteamAPI_InitFlat"))
@@ -251,21 +251,30 @@ impl Sockets {
     /// the `gns` backend.
     pub fn attach_steam_client() -> Result<Sockets> {
         #[cfg(feature = "steam")]
-        return Self::steam_client(None);
+        return Self::steam(InterfaceKind::SteamClient, None);
         #[cfg(not(feature = "steam"))]
         Err(Error::unsupported("SteamAPI_SteamNetworkingSockets_SteamAPI"))
     }
 
-    /// The client interface of an initialised Steam API; `dispatch` if this crate pumps it.
+    /// The `kind` interface (client or game server) of an initialised Steam API; `dispatch`
+    /// if this crate pumps Steam.
     #[cfg(feature = "steam")]
-    fn steam_client(dispatch: Option<SteamDispatch>) -> Result<Sockets> {
-        // SAFETY: the accessor only looks up the interface; null if Steam is not initialised.
-        let sockets = unsafe { sys::SteamAPI_SteamNetworkingSockets_SteamAPI_v012() };
+    fn steam(kind: InterfaceKind, dispatch: Option<SteamDispatch>) -> Result<Sockets> {
+        let (sockets, init) = if kind == InterfaceKind::SteamGameServer {
+            // SAFETY: the accessor only looks up the interface; null if the game server is not
+            // initialised.
+            (
+                unsafe { sys::SteamAPI_SteamGameServerNetworkingSockets_SteamAPI_v012() },
+                "init_steam_game_server",
+            )
+        } else {
+            // SAFETY: the accessor only looks up the interface; null if Steam is not initialised.
+            (unsafe { sys::SteamAPI_SteamNetworkingSockets_SteamAPI_v012() }, "init_steam_client")
+        };
         // SAFETY: as above.
         let utils = unsafe { sys::SteamAPI_SteamNetworkingUtils_SteamAPI_v004() };
-        let api = Api::new(sockets, utils);
-        let api = api.ok_or(Error::SteamNotInitialized { init: "init_steam_client" })?;
-        Ok(Sockets::new(api, InterfaceKind::SteamClient, dispatch))
+        let api = Api::new(sockets, utils).ok_or(Error::SteamNotInitialized { init })?;
+        Ok(Sockets::new(api, kind, dispatch))
     }
 
     /// Initialises the Steam game-server API (`SteamGameServer_InitEx`) and returns the game
@@ -303,7 +312,7 @@ impl Sockets {
                     message: crate::ffi::string_from_buf(&err),
                 });
             }
-            Self::steam_game_server(Some(sys::SteamGameServer_RunCallbacks))
+            Self::steam(InterfaceKind::SteamGameServer, Some(sys::SteamGameServer_RunCallbacks))
         }
         #[cfg(not(feature = "steam"))]
         {
@@ -319,22 +328,9 @@ impl Sockets {
     /// [`Error::Unsupported`] on the `gns` backend.
     pub fn attach_steam_game_server() -> Result<Sockets> {
         #[cfg(feature = "steam")]
-        return Self::steam_game_server(None);
+        return Self::steam(InterfaceKind::SteamGameServer, None);
         #[cfg(not(feature = "steam"))]
         Err(Error::unsupported("SteamAPI_SteamGameServerNetworkingSockets_SteamAPI"))
-    }
-
-    /// The interface of an initialised game server; `dispatch` if this crate pumps it.
-    #[cfg(feature = "steam")]
-    fn steam_game_server(dispatch: Option<SteamDispatch>) -> Result<Sockets> {
-        // SAFETY: the accessor only looks up the interface; null if the game server is not
-        // initialised.
-        let sockets = unsafe { sys::SteamAPI_SteamGameServerNetworkingSockets_SteamAPI_v012() };
-        // SAFETY: as above.
-        let utils = unsafe { sys::SteamAPI_SteamNetworkingUtils_SteamAPI_v004() };
-        let api = Api::new(sockets, utils);
-        let api = api.ok_or(Error::SteamNotInitialized { init: "init_steam_game_server" })?;
-        Ok(Sockets::new(api, InterfaceKind::SteamGameServer, dispatch))
     }
 
     /// Which interface this handle talks to.

@@ -325,12 +325,12 @@ fn steam_only_functions_are_unsupported_on_gns() {
     let unsupported = |function: &'static str| Error::Unsupported { backend: "gns", function };
     let id = NetworkIdentity::GenericString("server".into());
     assert_eq!(sockets.begin_async_request_fake_ip(1), Err(unsupported("BeginAsyncRequestFakeIP")));
-    for events in [
-        GlobalEvents::FAKE_IP_RESULT,
-        GlobalEvents::RELAY_NETWORK_STATUS,
-        GlobalEvents::AUTHENTICATION_STATUS,
+    for (events, key) in [
+        (GlobalEvents::FAKE_IP_RESULT, "Callback_FakeIPResult"),
+        (GlobalEvents::RELAY_NETWORK_STATUS, "Callback_RelayNetworkStatusChanged"),
+        (GlobalEvents::AUTHENTICATION_STATUS, "Callback_AuthStatusChanged"),
     ] {
-        assert_eq!(sockets.enable_global_events(events), Err(unsupported("global events")));
+        assert_eq!(sockets.enable_global_events(events), Err(unsupported(key)));
     }
     assert_eq!(sockets.enable_global_events(GlobalEvents::empty()), Ok(()));
     assert_eq!(sockets.fake_ip(0).unwrap_err(), unsupported("GetFakeIP"));
