@@ -355,41 +355,47 @@ mod global {
         }
     }
 
-    unsafe extern "C" fn on_auth_status(raw: *mut sys::SteamNetAuthenticationStatus_t) {
-        // SAFETY: the key's struct, as the library passed it.
-        unsafe { chain(&AUTH_STATUS, raw) };
-        // SAFETY: as in `on_connection_status`.
+    /// Hands a process-wide event to the handler `handler` replaced, then, as `event` of it,
+    /// to every `Sockets`.
+    ///
+    /// # Safety
+    /// `raw` is what the library passed for `handler`'s key: null, or its struct, valid for
+    /// the call.
+    unsafe fn deliver<T>(handler: &GlobalHandler, raw: *mut T, event: impl Fn(&T) -> Event) {
+        // SAFETY: the caller's contract.
+        unsafe { chain(handler, raw) };
+        // SAFETY: null, which `as_ref` turns into `None`, or valid for the call.
         let Some(raw) = (unsafe { raw.as_ref() }) else { return };
-        no_unwind((), || {
-            let message = raw.m_debugMsg;
-            let status = ServiceStatus {
-                availability: Availability::from_raw(raw.m_eAvail),
-                message: string_from_buf(&message),
-            };
-            routes::broadcast(|| Event::AuthenticationStatus(status.clone()));
-        });
+        no_unwind((), || routes::broadcast(|| event(raw)));
+    }
+
+    unsafe extern "C" fn on_auth_status(raw: *mut sys::SteamNetAuthenticationStatus_t) {
+        // SAFETY: the library passes this key's struct, or null.
+        unsafe {
+            deliver(&AUTH_STATUS, raw, |raw| {
+                let message = raw.m_debugMsg;
+                Event::AuthenticationStatus(ServiceStatus {
+                    availability: Availability::from_raw(raw.m_eAvail),
+                    message: string_from_buf(&message),
+                })
+            })
+        }
     }
 
     unsafe extern "C" fn on_relay_status(raw: *mut sys::SteamRelayNetworkStatus_t) {
-        // SAFETY: the key's struct, as the library passed it.
-        unsafe { chain(&RELAY_STATUS, raw) };
-        // SAFETY: as in `on_connection_status`.
-        let Some(raw) = (unsafe { raw.as_ref() }) else { return };
-        no_unwind((), || {
-            let status = RelayNetworkStatus::from_raw(raw);
-            routes::broadcast(|| Event::RelayNetworkStatus(status.clone()));
-        });
+        // SAFETY: the library passes this key's struct, or null.
+        unsafe {
+            deliver(&RELAY_STATUS, raw, |raw| {
+                Event::RelayNetworkStatus(RelayNetworkStatus::from_raw(raw))
+            })
+        }
     }
 
     unsafe extern "C" fn on_fake_ip_result(raw: *mut sys::SteamNetworkingFakeIPResult_t) {
-        // SAFETY: the key's struct, as the library passed it.
-        unsafe { chain(&FAKE_IP_RESULT, raw) };
-        // SAFETY: as in `on_connection_status`.
-        let Some(raw) = (unsafe { raw.as_ref() }) else { return };
-        no_unwind((), || {
-            let result = FakeIpResult::from_raw(raw);
-            routes::broadcast(|| Event::FakeIpResult(result.clone()));
-        });
+        // SAFETY: the library passes this key's struct, or null.
+        unsafe {
+            deliver(&FAKE_IP_RESULT, raw, |raw| Event::FakeIpResult(FakeIpResult::from_raw(raw)))
+        }
     }
 }
 
