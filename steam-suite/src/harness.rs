@@ -3,9 +3,10 @@
 //! of peer processes. Prints one `STEAM scenario=<name> result=<ok|FAIL>` line per scenario
 //! (after `# ...` detail lines), or one `STEAM skipped: <why>` line.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// SteamIDs of the two peers (individual accounts in the public universe).
@@ -174,6 +175,7 @@ impl Lab {
             .arg(format!("SteamAppId={APP_ID}"))
             .arg(program)
             .args(args)
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         cmd
@@ -207,6 +209,11 @@ struct Finished {
 }
 
 impl Finished {
+    /// What is known of a peer whose waiting thread panicked.
+    fn panicked() -> Finished {
+        Finished { ok: false, stdout: String::new(), stderr: "(waiting for it panicked)".into() }
+    }
+
     fn has(&self, line: &str) -> bool {
         self.stdout.lines().any(|l| l == line)
     }
@@ -220,51 +227,78 @@ impl Finished {
     }
 }
 
-/// Waits for `child` (killing it after [`PEER_LIMIT`]).
-fn finish(mut child: Child) -> Finished {
-    let start = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if start.elapsed() > PEER_LIMIT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(_) => break None,
-        }
-    };
-    let read = |stream: Option<&mut dyn std::io::Read>| {
+/// A peer process, with threads reading its output as it comes (so that a peer that prints
+/// much never blocks on a full pipe). Its input stays open until it is finished.
+struct Running {
+    child: Child,
+    stdout: JoinHandle<String>,
+    stderr: JoinHandle<String>,
+}
+
+/// Reads `pipe` to its end on a thread of its own.
+fn read_all(pipe: Option<impl Read + Send + 'static>) -> JoinHandle<String> {
+    std::thread::spawn(move || {
         let mut text = String::new();
-        if let Some(stream) = stream {
-            let _ = stream.read_to_string(&mut text);
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_string(&mut text);
         }
         text
-    };
-    let stdout = read(child.stdout.as_mut().map(|s| s as &mut dyn std::io::Read));
-    let stderr = read(child.stderr.as_mut().map(|s| s as &mut dyn std::io::Read));
-    Finished { ok: status.is_some_and(|s| s.success()), stdout, stderr }
+    })
 }
 
-fn spawn(mut cmd: Command) -> Result<Child, String> {
-    cmd.spawn().map_err(|e| format!("cannot start {cmd:?}: {e}"))
+fn start(mut cmd: Command) -> Result<Running, String> {
+    let mut child = cmd.spawn().map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
+    let (stdout, stderr) = (read_all(child.stdout.take()), read_all(child.stderr.take()));
+    Ok(Running { child, stdout, stderr })
 }
 
-/// Runs `first` in namespace A and, a moment later, `second` in namespace B, and waits for
-/// both. (Output is read once a peer exits: the peers print a few lines.)
-fn pair(first: Command, second: Command) -> Result<(Finished, Finished), String> {
-    let first = spawn(first)?;
+impl Running {
+    /// Writes `text` to the peer's input.
+    fn type_in(&mut self, text: &str) -> Result<(), String> {
+        let input = self.child.stdin.as_mut().ok_or("no input pipe")?;
+        input.write_all(text.as_bytes()).map_err(|e| format!("typing: {e}"))
+    }
+
+    /// Waits for the peer to exit (killing it after [`PEER_LIMIT`]).
+    fn finish(mut self) -> Finished {
+        let start = Instant::now();
+        let status = loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => break Some(status),
+                Ok(None) if start.elapsed() > PEER_LIMIT => {
+                    let _ = self.child.kill();
+                    let _ = self.child.wait();
+                    break None;
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+                Err(_) => break None,
+            }
+        };
+        let text = |reader: JoinHandle<String>| reader.join().unwrap_or_default();
+        Finished {
+            ok: status.is_some_and(|s| s.success()),
+            stdout: text(self.stdout),
+            stderr: text(self.stderr),
+        }
+    }
+}
+
+/// Starts `first` in namespace A and, a moment later, `second` in namespace B.
+fn start_pair(first: Command, second: Command) -> Result<(Running, Running), String> {
+    let first = start(first)?;
     std::thread::sleep(Duration::from_millis(500));
-    let second = spawn(second)?;
-    let second = std::thread::spawn(move || finish(second));
-    let first = finish(first);
-    let second = second.join().map_err(|_| "waiting for a peer panicked")?;
-    Ok((first, second))
+    Ok((first, start(second)?))
+}
+
+/// Waits for both peers of a pair.
+fn finish_pair((first, second): (Running, Running)) -> (Finished, Finished) {
+    let second = std::thread::spawn(move || second.finish());
+    let first = first.finish();
+    (first, second.join().unwrap_or_else(|_| Finished::panicked()))
 }
 
 fn identity(lab: &Lab) -> Result<Vec<String>, String> {
-    let peer = finish(spawn(lab.peer(0, &["identity"]))?);
+    let peer = start(lab.peer(0, &["identity"]))?.finish();
     let expected = format!("IDENTITY steamid:{}", STEAM_IDS[0]);
     if !(peer.ok && peer.has(&expected)) {
         return Err(peer.describe("peer"));
@@ -274,8 +308,10 @@ fn identity(lab: &Lab) -> Result<Vec<String>, String> {
 
 fn p2p_echo(lab: &Lab) -> Result<Vec<String>, String> {
     let server_id = STEAM_IDS[0].to_string();
-    let (server, client) =
-        pair(lab.peer(0, &["echo-server"]), lab.peer(1, &["echo-client", &server_id]))?;
+    let (server, client) = finish_pair(start_pair(
+        lab.peer(0, &["echo-server"]),
+        lab.peer(1, &["echo-client", &server_id]),
+    )?);
     let count = crate::peer::ECHO_COUNT;
     let ok = server.ok
         && client.ok
@@ -294,23 +330,14 @@ fn p2p_echo(lab: &Lab) -> Result<Vec<String>, String> {
 
 fn p2p_chat(lab: &Lab) -> Result<Vec<String>, String> {
     let listener_id = STEAM_IDS[0].to_string();
-    let mut listen = lab.command(0, &lab.p2p_chat, &["listen", "--seconds", "60"]);
-    // The listener's input stays open (end of input would make it leave), the connecting
+    // The listener's input stays open (end of input would make it leave); the connecting
     // side types a line and leaves.
-    listen.stdin(Stdio::piped());
-    let mut connect = lab.command(1, &lab.p2p_chat, &["connect", &listener_id, "--seconds", "60"]);
-    connect.stdin(Stdio::piped());
-    let mut listener = spawn(listen)?;
-    std::thread::sleep(Duration::from_millis(500));
-    let mut connector = spawn(connect)?;
-    if let Some(mut input) = connector.stdin.take() {
-        input.write_all(b"hello from b\n/quit\n").map_err(|e| format!("typing: {e}"))?;
-    }
-    let keep_open = listener.stdin.take();
-    let connector = std::thread::spawn(move || finish(connector));
-    let listener = finish(listener);
-    drop(keep_open);
-    let connector = connector.join().map_err(|_| "waiting for a peer panicked")?;
+    let mut peers = start_pair(
+        lab.command(0, &lab.p2p_chat, &["listen", "--seconds", "60"]),
+        lab.command(1, &lab.p2p_chat, &["connect", &listener_id, "--seconds", "60"]),
+    )?;
+    peers.1.type_in("hello from b\n/quit\n")?;
+    let (listener, connector) = finish_pair(peers);
     let ok = listener.ok
         && connector.ok
         && listener.has("> hello from b")
@@ -328,8 +355,10 @@ fn p2p_chat(lab: &Lab) -> Result<Vec<String>, String> {
 
 fn coexistence(lab: &Lab) -> Result<Vec<String>, String> {
     let host_id = STEAM_IDS[0].to_string();
-    let (host, guest) =
-        pair(lab.peer(0, &["coexist-host"]), lab.peer(1, &["coexist-guest", &host_id]))?;
+    let (host, guest) = finish_pair(start_pair(
+        lab.peer(0, &["coexist-host"]),
+        lab.peer(1, &["coexist-guest", &host_id]),
+    )?);
     if !(host.ok && guest.ok && guest.has("GUEST both answered")) {
         return Err(format!("{}\n{}", host.describe("host"), guest.describe("guest")));
     }
@@ -337,7 +366,7 @@ fn coexistence(lab: &Lab) -> Result<Vec<String>, String> {
 }
 
 fn global_chain(lab: &Lab) -> Result<Vec<String>, String> {
-    let peer = finish(spawn(lab.peer(0, &["global-chain"]))?);
+    let peer = start(lab.peer(0, &["global-chain"]))?.finish();
     let lines = peer.lines("CHAIN ");
     if !peer.ok || lines.is_empty() {
         return Err(peer.describe("peer"));
