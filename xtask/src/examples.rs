@@ -12,7 +12,6 @@
 //!   `--seconds` and counted as passed when it exits 0.
 
 use std::io::Read;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -108,21 +107,6 @@ pub(crate) fn smoke_all(tally: &mut Tally) {
     }
 }
 
-/// Cargo's target directory (honours `CARGO_TARGET_DIR` and configuration).
-fn target_dir() -> Result<PathBuf> {
-    let out = cargo()
-        .args(["metadata", "--format-version", "1", "--no-deps"])
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
-    let json: serde_json::Value =
-        serde_json::from_slice(&out.stdout).map_err(|e| format!("cargo metadata output: {e}"))?;
-    json["target_directory"]
-        .as_str()
-        .map(PathBuf::from)
-        .ok_or_else(|| "cargo metadata gave no target_directory".to_string())
-}
-
 /// Builds every example on the `steam` backend and runs each binary directly: without a Steam
 /// client, each must fail cleanly (see the module docs). One tally entry per example, plus one
 /// for the build.
@@ -134,7 +118,7 @@ pub(crate) fn steam_clean_errors(tally: &mut Tally) {
             "--features",
             "steam",
         ]));
-    let dir = match built.and_then(|()| target_dir()) {
+    let dir = match built.and_then(|()| super::target_dir()) {
         Ok(dir) => dir.join("debug").join("examples"),
         Err(e) => {
             eprintln!("steam examples: {e}");

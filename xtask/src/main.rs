@@ -124,6 +124,20 @@ fn setup() -> Result {
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
+/// A directory `cargo metadata` names: `"target_directory"` (honouring `CARGO_TARGET_DIR` and
+/// configuration) or `"workspace_root"`.
+fn metadata_dir(key: &str) -> Result<std::path::PathBuf> {
+    release::metadata(&["--no-deps"])?[key]
+        .as_str()
+        .map(std::path::PathBuf::from)
+        .ok_or_else(|| format!("cargo metadata gave no {key}"))
+}
+
+/// Cargo's target directory.
+fn target_dir() -> Result<std::path::PathBuf> {
+    metadata_dir("target_directory")
+}
+
 /// Whether this process runs as root (it may install packages, and make network namespaces).
 fn is_root() -> bool {
     Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0")

@@ -74,7 +74,7 @@ const NOTES: &[(&str, &str)] = &[
     ),
 ];
 
-fn metadata(extra: &[&str]) -> Result<Value> {
+pub(crate) fn metadata(extra: &[&str]) -> Result<Value> {
     let out = cargo()
         .args(["metadata", "--format-version", "1"])
         .args(extra)
@@ -89,12 +89,13 @@ fn metadata(extra: &[&str]) -> Result<Value> {
 
 /// `cargo publish --dry-run` of [`PUBLISHED`], then the package contents check.
 pub(crate) fn publish_check() -> Result {
-    forget_earlier_dry_runs();
+    let target = dry_run_target()?;
+    forget_earlier_dry_runs(&target);
     let mut cmd = cargo();
     // `--allow-dirty`: a developer's tree usually is; CI's fresh clone is not.
     cmd.args(["publish", "--dry-run", "--allow-dirty"])
         .args(super::package_args(PUBLISHED))
-        .env("CARGO_TARGET_DIR", dry_run_target());
+        .env("CARGO_TARGET_DIR", &target);
     let out =
         cmd.stdout(Stdio::inherit()).output().map_err(|e| format!("cannot run cargo: {e}"))?;
     let log = String::from_utf8_lossy(&out.stderr);
@@ -130,12 +131,8 @@ pub(crate) fn publish_check() -> Result {
 
 /// Where the dry run builds: a directory of its own, emptied first (see
 /// [`forget_earlier_dry_runs`]).
-fn dry_run_target() -> std::path::PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
-        std::path::PathBuf::from,
-    );
-    target.join("publish-check")
+fn dry_run_target() -> Result<std::path::PathBuf> {
+    Ok(super::target_dir()?.join("publish-check"))
 }
 
 /// Removes what earlier dry runs left of our packages. The dry run verifies each crate against
@@ -145,8 +142,8 @@ fn dry_run_target() -> std::path::PathBuf {
 /// version, `steam-sockets` was verified against the stale build and failed. So the dry run's
 /// own target directory goes, and in the local-registry directories (`-<hash>`, never
 /// crates.io's) only our packages.
-fn forget_earlier_dry_runs() {
-    let _ = std::fs::remove_dir_all(dry_run_target());
+fn forget_earlier_dry_runs(dry_run_target: &std::path::Path) {
+    let _ = std::fs::remove_dir_all(dry_run_target);
     let home = std::env::var_os("CARGO_HOME")
         .map(std::path::PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cargo")));

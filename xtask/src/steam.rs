@@ -28,14 +28,6 @@ pub(crate) fn steam() -> Result {
     tally.check()
 }
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
-}
-
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace().join("target"), PathBuf::from)
-}
-
 /// The suite, for `cargo xtask test`.
 pub(crate) fn suite(tally: &mut Tally) {
     println!("steam: Steam-backend suite ({SUITE_PACKAGE})");
@@ -77,7 +69,7 @@ pub(crate) fn suite(tally: &mut Tally) {
 
 /// The lockfile names `steamworks-sys` once, and the `steamworks` crate beside steam-sockets.
 fn one_steamworks_sys() -> Result<String> {
-    let lock = workspace().join("Cargo.lock");
+    let lock = super::metadata_dir("workspace_root")?.join("Cargo.lock");
     let text = std::fs::read_to_string(&lock).map_err(|e| format!("{}: {e}", lock.display()))?;
     let versions = |name: &str| -> Vec<String> {
         let entry = format!("name = \"{name}\"");
@@ -103,7 +95,8 @@ fn one_steamworks_sys() -> Result<String> {
 }
 
 fn build_and_run(source: &Path, tally: &mut Tally) -> Result {
-    let emulator_dir = target_dir().join("steam-emulator");
+    let target = super::target_dir()?;
+    let emulator_dir = target.join("steam-emulator");
     let status = Command::new("bash")
         .arg(source.join("build.sh"))
         .arg(&emulator_dir)
@@ -123,7 +116,7 @@ fn build_and_run(source: &Path, tally: &mut Tally) -> Result {
         "--example",
         "p2p_chat",
     ]))?;
-    let debug = target_dir().join("debug");
+    let debug = target.join("debug");
     let mut suite = Command::new(debug.join(SUITE_PACKAGE));
     suite
         .arg("run")
@@ -132,7 +125,7 @@ fn build_and_run(source: &Path, tally: &mut Tally) -> Result {
         .arg("--p2p-chat")
         .arg(debug.join("examples/p2p_chat"))
         .arg("--scratch")
-        .arg(target_dir().join("steam-suite"));
+        .arg(target.join("steam-suite"));
     tally.run_counted(&mut suite, |line| match line.strip_prefix("STEAM ") {
         Some(rest) if rest.contains(" result=ok") => (1, 0),
         Some(rest) if rest.contains(" result=FAIL") => (0, 1),
