@@ -126,14 +126,13 @@ pub fn echo_server() -> Outcome {
     }
 }
 
-/// Waits for `conns` to be connected, pumping `pump`; fails if one closes.
-fn wait_connected(sockets: &Sockets, conns: &[&Connection], mut pump: impl FnMut()) -> Outcome {
+/// Waits for `conns` to be connected; fails if one closes.
+fn wait_connected(sockets: &Sockets, conns: &[&Connection]) -> Outcome {
     let events = sockets.events();
     let mut connected: Vec<ConnectionId> = Vec::new();
     let deadline = Deadline::start();
     while conns.iter().any(|c| !connected.contains(&c.id())) {
         deadline.check(|| format!("{} of {} connected", connected.len(), conns.len()))?;
-        pump();
         sockets.run_callbacks();
         for event in events.try_iter() {
             if let Event::ConnectionStatus(change) = event {
@@ -167,7 +166,7 @@ fn linger(sockets: &Sockets) {
 pub fn echo_client(server: &str) -> Outcome {
     let sockets = Sockets::init_steam_client().map_err(err("init_steam_client"))?;
     let conn = sockets.connect_p2p(&peer_identity(server)?, 0, &[]).map_err(err("connect_p2p"))?;
-    wait_connected(&sockets, &[&conn], || {})?;
+    wait_connected(&sockets, &[&conn])?;
     let (mut sent, mut echoed, mut inbox) = (0u32, 0u32, Vec::new());
     let deadline = Deadline::start();
     while echoed < ECHO_COUNT {
@@ -314,7 +313,7 @@ pub fn coexist_guest(host: &str) -> Outcome {
         sockets.connect_p2p(&host, STEAMWORKS_PORT, &[]).map_err(err("connect_p2p 1"))?;
     let to_ours =
         sockets.connect_p2p(&host, STEAM_SOCKETS_PORT, &[]).map_err(err("connect_p2p 2"))?;
-    wait_connected(&sockets, &[&to_steamworks, &to_ours], || {})?;
+    wait_connected(&sockets, &[&to_steamworks, &to_ours])?;
     to_steamworks.send(b"to steamworks", SendFlags::RELIABLE).map_err(err("send 1"))?;
     to_ours.send(b"to steam-sockets", SendFlags::RELIABLE).map_err(err("send 2"))?;
     let mut answers: Vec<(ConnectionId, Vec<u8>)> = Vec::new();
