@@ -409,7 +409,7 @@ fn client(
         // Send: chat first; then file data, keeping at most FILE_WINDOW queued on its lane.
         if connected {
             while let Some(msg) = chat_out.front() {
-                match conn.send_on_lane(LANE_CHAT, msg, SendFlags::RELIABLE) {
+                match conn.send(msg, SendFlags::RELIABLE.on_lane(LANE_CHAT)) {
                     Ok(_) => {
                         if msg[0] == CHAT {
                             let text = String::from_utf8_lossy(&msg[1..]).into_owned();
@@ -429,7 +429,7 @@ fn client(
                     let queued = status.lanes.get(1).map_or(0, |l| l.pending_reliable);
                     let mut room = FILE_WINDOW.saturating_sub(queued);
                     if let Some(header) = &file.header {
-                        match conn.send_on_lane(LANE_FILE, header, SendFlags::RELIABLE) {
+                        match conn.send(header, SendFlags::RELIABLE.on_lane(LANE_FILE)) {
                             Ok(_) => file.header = None,
                             Err(Error::SendBufferFull { .. }) => room = 0,
                             Err(e) => return Err(e.into()),
@@ -438,7 +438,7 @@ fn client(
                     while room >= CHUNK && file.sent < file.data.len() {
                         let end = (file.sent + CHUNK).min(file.data.len());
                         let chunk = [&[FILE_DATA], &file.data[file.sent..end]].concat();
-                        match conn.send_on_lane(LANE_FILE, &chunk, SendFlags::RELIABLE) {
+                        match conn.send(&chunk, SendFlags::RELIABLE.on_lane(LANE_FILE)) {
                             Ok(_) => {
                                 room -= chunk.len();
                                 file.sent = end;
@@ -458,7 +458,8 @@ fn client(
         }
         if quitting && chat_out.is_empty() && files_out.is_empty() {
             // Linger: what is queued is still delivered before the connection goes.
-            conn.close(EndReason::APP_GENERIC, "bye", true).map_err(Error::from)?;
+            conn.close(EndReason::APP_GENERIC, "bye", steam_sockets::QueuedMessages::Deliver)
+                .map_err(Error::from)?;
             return Ok(());
         }
 

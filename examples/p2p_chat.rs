@@ -123,8 +123,12 @@ fn run(args: &common::Args) -> Result<(), BoxError> {
         }
         std::thread::sleep(Duration::from_millis(10));
     }
-    conn.close(steam_sockets::EndReason::APP_GENERIC, "bye", true)
-        .map_err(steam_sockets::Error::from)?;
+    conn.close(
+        steam_sockets::EndReason::APP_GENERIC,
+        "bye",
+        steam_sockets::QueuedMessages::Deliver,
+    )
+    .map_err(steam_sockets::Error::from)?;
     Ok(())
 }
 

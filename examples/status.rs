@@ -398,7 +398,7 @@ fn demo(run_for: Duration) -> Result<(), BoxError> {
 
 /// Sends on `lane`; `false` when the send buffer is full (try later).
 fn send(conn: &Connection, lane: u16, data: &[u8], flags: SendFlags) -> Result<bool, BoxError> {
-    match conn.send_on_lane(lane, data, flags) {
+    match conn.send(data, flags.on_lane(lane)) {
         Ok(_) => Ok(true),
         Err(Error::SendBufferFull { .. }) => Ok(false),
         Err(e) => Err(e.into()),

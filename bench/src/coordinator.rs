@@ -115,8 +115,9 @@ pub(crate) fn probe_init() -> Result<()> {
     let sockets = Sockets::init_gns().map_err(|e| Failure(format!("steam-sockets: {e}")))?;
     let global =
         GnsGlobal::get().map_err(|e| Failure(format!("gns-rs after steam-sockets: {e}")))?;
-    let (one, two) =
-        sockets.create_socket_pair(false, None).map_err(|e| Failure(format!("pair: {e}")))?;
+    let (one, two) = sockets
+        .create_socket_pair(steam_sockets::PairTransport::InProcess, None)
+        .map_err(|e| Failure(format!("pair: {e}")))?;
     one.send(b"x", SendFlags::RELIABLE).map_err(|e| Failure(format!("send: {e}")))?;
     let mut inbox = Vec::new();
     let wrapper = two.receive(&mut inbox, 8).map_err(|e| Failure(format!("receive: {e}")))?;

@@ -31,7 +31,7 @@
 //! * `pair-64-shared`: the same batches without copying the payload (raw: `AllocateMessage(0)`
 //!   pointing at a reference-counted buffer; wrapper: `Payload::Shared(&Bytes)`; peer: an
 //!   `Arc<[u8]>` clone each).
-//! * `pair-64-bytes`: zero-copy, one send call per message (wrapper: `Connection::send_bytes`;
+//! * `pair-64-bytes`: zero-copy, one send call per message (wrapper: `Connection::send` with `&Bytes`;
 //!   raw: a one-message `SendMessages`; peer: `send_message` with an `Arc<[u8]>`).
 //! * `udp-64`: UDP loopback socket pair (`CreateSocketPair(true)`, encrypted), 64-byte
 //!   messages, one send call per message.

@@ -1,6 +1,6 @@
 //! The traffic through `steam-sockets`, written as an application would write it:
 //! [`Connection::send`], [`Sockets::send_messages`] with [`Payload::Copied`] or
-//! [`Payload::Shared`], [`Connection::send_bytes`], and [`Connection::receive`] /
+//! [`Payload::Shared`], [`Connection::send`] with `&Bytes`, and [`Connection::receive`] /
 //! [`PollGroup::receive`] into one reused `Vec`; [`Sockets::run_callbacks`] with the events
 //! channel drained.
 
@@ -11,7 +11,7 @@ use bytes::Bytes;
 use crossbeam_channel::Receiver;
 use steam_sockets::{
     ConfigValue, Connection, ConnectionId, ConnectionState, Error, Event, ListenSocket, Message,
-    Outgoing, Payload, PollGroup, SendFlags, Sockets,
+    Outgoing, PairTransport, Payload, PollGroup, SendFlags, Sockets,
 };
 
 use crate::workload::{
@@ -54,7 +54,14 @@ pub(crate) fn run(
     match workload.transport {
         Transport::Pipe | Transport::Udp => {
             let (one, two) = sockets
-                .create_socket_pair(workload.transport == Transport::Udp, None)
+                .create_socket_pair(
+                    if workload.transport == Transport::Udp {
+                        PairTransport::UdpLoopback
+                    } else {
+                        PairTransport::InProcess
+                    },
+                    None,
+                )
                 .map_err(|e| fail("create_socket_pair", e))?;
             let targets = [one];
             let mut traffic = ends.traffic(workload, &targets, Source::Connection(&two));
@@ -128,7 +135,7 @@ impl Pair<'_> {
         for sent in 0..count {
             let conn = &self.targets[self.next.get()];
             let result = match self.mode {
-                SendMode::SharedOne => conn.send_bytes(self.shared.clone(), SendFlags::RELIABLE),
+                SendMode::SharedOne => conn.send(self.shared, SendFlags::RELIABLE),
                 _ => conn.send(self.payload, SendFlags::RELIABLE),
             };
             match result {

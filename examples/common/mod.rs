@@ -78,7 +78,7 @@ pub fn explain_game_server(e: Error) -> BoxError {
 
 /// The client interface of this build's backend: GameNetworkingSockets, or the Steam client.
 pub fn init_client() -> Result<Sockets, BoxError> {
-    let sockets = if steam_sockets::BACKEND == "gns" {
+    let sockets = if steam_sockets::BACKEND == steam_sockets::Backend::Gns {
         Sockets::init_gns()
     } else {
         Sockets::init_steam_client()

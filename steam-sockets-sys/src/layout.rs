@@ -106,8 +106,8 @@ const _: () = {
     assert!(offset_of!(ours::SteamDatagramGameCoordinatorServerLogin, m_appData) == 280);
 };
 
-// The sizes and offsets DESIGN.md recorded for Linux x86-64, so a change in both bindings at
-// once (a new SDK) is also noticed.
+// The sizes and offsets measured for Linux x86-64 (from both libraries' headers), so that a
+// change in both bindings at once (a new SDK) is also noticed.
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 const _: () = {
     assert!(size_of::<ours::SteamNetworkingIPAddr>() == 18);

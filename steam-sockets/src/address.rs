@@ -5,8 +5,6 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::str::FromStr;
 
-use steam_sockets_sys as sys;
-
 use crate::error::{Error, Result};
 
 /// An IP address and port: the safe form of the library's `SteamNetworkingIPAddr`.
@@ -82,16 +80,14 @@ impl NetworkAddress {
         self.ip == Ipv6Addr::LOCALHOST || self.ipv4() == Some(Ipv4Addr::LOCALHOST)
     }
 
-    /// The library's struct.
-    pub(crate) fn to_raw(self) -> sys::SteamNetworkingIPAddr {
-        sys::SteamNetworkingIPAddr { m_ipv6: self.ip.octets(), m_port: self.port }
+    /// The IP as the library stores it: 16 bytes, IPv4 mapped.
+    pub(crate) fn octets(&self) -> [u8; 16] {
+        self.ip.octets()
     }
 
-    /// Reads the library's struct (every bit pattern is a valid address).
-    pub(crate) fn from_raw(raw: &sys::SteamNetworkingIPAddr) -> NetworkAddress {
-        // Copies out of the packed struct: no reference to an unaligned field is taken.
-        let (bytes, port) = (raw.m_ipv6, raw.m_port);
-        NetworkAddress { ip: Ipv6Addr::from(bytes), port }
+    /// An address from the library's 16 bytes and port (every bit pattern is an address).
+    pub(crate) fn from_octets(octets: [u8; 16], port: u16) -> NetworkAddress {
+        NetworkAddress { ip: Ipv6Addr::from(octets), port }
     }
 
     /// Writes the address as the library's `ToString` does: with `with_port`, IPv4 as
@@ -278,27 +274,15 @@ impl IntoSocketAddr for String {
     }
 }
 
-/// `SocketAddr` to the library's form: IPv4 becomes the mapped address `::ffff:a.b.c.d`.
-pub(crate) fn to_raw(addr: SocketAddr) -> sys::SteamNetworkingIPAddr {
-    NetworkAddress::from(addr).to_raw()
-}
-
-/// The library's form to `SocketAddr`; mapped IPv4 addresses come back as IPv4.
-pub(crate) fn from_raw(raw: &sys::SteamNetworkingIPAddr) -> SocketAddr {
-    NetworkAddress::from_raw(raw).into()
-}
-
-/// `None` for the all-zero address the library reports when it has no address.
-pub(crate) fn from_raw_nonzero(raw: &sys::SteamNetworkingIPAddr) -> Option<SocketAddr> {
-    let bytes = raw.m_ipv6;
-    let port = raw.m_port;
-    if bytes == [0; 16] && port == 0 { None } else { Some(from_raw(raw)) }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::raw::convert::{
+        address_from_raw as from_raw, address_from_raw_nonzero as from_raw_nonzero,
+        address_to_raw as to_raw,
+    };
     use std::collections::HashSet;
+    use steam_sockets_sys as sys;
 
     fn addr(text: &str) -> NetworkAddress {
         text.parse().unwrap_or_else(|e| panic!("{text:?}: {e}"))
@@ -345,12 +329,12 @@ mod tests {
         assert_eq!(v4.ip(), IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)));
         assert_eq!(v4.ipv4(), Some(Ipv4Addr::new(10, 0, 0, 1)));
         assert_eq!(SocketAddr::from(mapped), "10.0.0.1:7".parse::<SocketAddr>().unwrap());
-        assert_eq!(v4.to_raw().m_ipv6, Ipv4Addr::new(10, 0, 0, 1).to_ipv6_mapped().octets());
+        assert_eq!(to_raw(v4.into()).m_ipv6, Ipv4Addr::new(10, 0, 0, 1).to_ipv6_mapped().octets());
 
         let v6 = NetworkAddress::from("[2001:db8::1]:9".parse::<SocketAddr>().unwrap());
         assert_eq!(v6.ipv4(), None);
         assert_eq!(v6.port(), 9);
-        assert_eq!(NetworkAddress::from_raw(&v6.to_raw()), v6);
+        assert_eq!(NetworkAddress::from(from_raw(&to_raw(v6.into()))), v6);
         // IPv4-compatible (::a.b.c.d) is not IPv4 for the library either.
         assert_eq!(addr("::1.2.3.4").ipv4(), None);
     }
@@ -731,10 +715,12 @@ pub(crate) mod hostile_text {
 pub(crate) mod library_cross_check {
     use super::hostile_text::{self, Rng};
     use super::*;
+    use crate::raw::convert::address_to_raw;
     use std::ffi::{CString, c_char};
+    use steam_sockets_sys as sys;
 
     fn library_text(addr: NetworkAddress, with_port: bool) -> String {
-        let raw = addr.to_raw();
+        let raw = address_to_raw(addr.into());
         let mut buf: [c_char; sys::k_cchSteamNetworkingIPAddrMaxString] =
             [0; sys::k_cchSteamNetworkingIPAddrMaxString];
         // SAFETY: `raw` is a valid address and `buf` is writable for `buf.len()` bytes, which
@@ -747,7 +733,7 @@ pub(crate) mod library_cross_check {
                 with_port,
             );
         }
-        crate::ffi::string_from_buf(&buf)
+        crate::raw::ffi::string_from_buf(&buf)
     }
 
     fn library_parse(text: &str) -> Option<NetworkAddress> {
@@ -756,7 +742,7 @@ pub(crate) mod library_cross_check {
         // SAFETY: `raw` is writable; `text` is NUL-terminated and outlives the call.
         let ok =
             unsafe { sys::SteamAPI_SteamNetworkingIPAddr_ParseString(&mut raw, text.as_ptr()) };
-        ok.then(|| NetworkAddress::from_raw(&raw))
+        ok.then(|| NetworkAddress::from(crate::raw::convert::address_from_raw(&raw)))
     }
 
     /// Edge cases, then random addresses whose groups are often zero (to exercise `::`),
@@ -805,7 +791,7 @@ pub(crate) mod library_cross_check {
     #[test]
     fn display_is_the_library_to_string() {
         for addr in sample_addresses() {
-            assert_eq!(addr.to_string(), library_text(addr, true), "{:?}", addr.to_raw());
+            assert_eq!(addr.to_string(), library_text(addr, true), "{addr:?}");
         }
     }
 

@@ -1,6 +1,8 @@
 //! The crate's error type.
 
-use crate::ResultCode;
+use crate::backend::{BACKEND, Backend};
+use crate::config::ConfigKey;
+use crate::raw::types::ResultCode;
 
 /// Everything that can go wrong in `steam-sockets`.
 ///
@@ -12,8 +14,8 @@ pub enum Error {
     /// hosted dedicated servers on GameNetworkingSockets).
     #[error("{function} is not supported on the {backend} backend")]
     Unsupported {
-        /// The backend this crate was built for (`"steam"` or `"gns"`).
-        backend: &'static str,
+        /// The backend this crate was built for.
+        backend: Backend,
         /// The unsupported function.
         function: &'static str,
     },
@@ -69,12 +71,14 @@ pub enum Error {
         function: &'static str,
     },
 
-    /// A message is larger than the library accepts.
+    /// A message is larger than the library accepts: [`MAX_MESSAGE_SIZE`](crate::MAX_MESSAGE_SIZE)
+    /// for every message, [`MAX_UNRELIABLE_MESSAGE_SIZE`](crate::MAX_UNRELIABLE_MESSAGE_SIZE)
+    /// for an unreliable one. Nothing was queued.
     #[error("message of {size} bytes exceeds the {max}-byte limit")]
     MessageTooLarge {
         /// Size of the rejected message.
         size: usize,
-        /// The limit ([`crate::MAX_MESSAGE_SIZE`]).
+        /// The limit it exceeds.
         max: usize,
     },
 
@@ -126,9 +130,91 @@ pub enum Error {
         input: String,
     },
 
-    /// An argument is outside the range the library accepts.
-    #[error("invalid argument: {0}")]
-    InvalidArgument(String),
+    /// An argument is outside the range the library accepts (an application end code, a lane
+    /// weight, a configuration value, the length of an identity or a ticket, ...).
+    #[error("{what}: {detail}")]
+    OutOfRange {
+        /// Which argument.
+        what: &'static str,
+        /// What is wrong with it, and what is accepted.
+        detail: String,
+    },
+
+    /// A global configuration value was used on a listen socket or connection, or as a
+    /// creation option: it can only be set and read with `Sockets::set_global_config` and
+    /// `Sockets::global_config`.
+    #[error(
+        "{key:?} is a global value: it cannot be used {used}; use Sockets::set_global_config or \
+         Sockets::global_config"
+    )]
+    WrongScope {
+        /// The value's key.
+        key: ConfigKey,
+        /// Where it was used (`"on a connection"`, `"as a creation option"`, ...).
+        used: &'static str,
+    },
+
+    /// A read-only configuration value (computed by the library) was set or reset.
+    #[error("{key:?} is read-only: {hint}")]
+    ReadOnly {
+        /// The value's key.
+        key: ConfigKey,
+        /// What to set instead.
+        hint: &'static str,
+    },
+
+    /// A configuration value that cannot be reset at this scope (a connection keeps its
+    /// [`ConnectionUserData`](crate::ConfigKey::ConnectionUserData)): set another value
+    /// instead.
+    #[error("{key:?} cannot be reset {scope}: set another value instead")]
+    CannotReset {
+        /// The value's key.
+        key: ConfigKey,
+        /// Where the reset was asked (`"on a connection"`).
+        scope: &'static str,
+    },
+
+    /// A connection has 1 to [`MAX_LANES`](crate::MAX_LANES) lanes and can never lose one.
+    #[error(
+        "{requested} lanes: a connection has 1 to 255 lanes and cannot lose any (it has {current})"
+    )]
+    LaneCount {
+        /// How many lanes were asked for.
+        requested: usize,
+        /// How many the connection has.
+        current: usize,
+    },
+
+    /// GameNetworkingSockets already runs in this process with another identity, which it
+    /// keeps until the process ends.
+    #[error("GameNetworkingSockets already runs with identity {current}, not {wanted}")]
+    IdentityMismatch {
+        /// The identity it runs with (its text form).
+        current: String,
+        /// The identity asked for (its text form).
+        wanted: String,
+    },
+
+    /// A string could not be parsed as a [`PopId`](crate::PopId).
+    #[error(transparent)]
+    PopIdParse(#[from] crate::relay::pop::ParsePopIdError),
+
+    /// The operating system refused to start a thread this crate needs.
+    #[error("cannot start the {thread} thread: {message}")]
+    Thread {
+        /// The thread's purpose (`"callback"`, `"log"`).
+        thread: &'static str,
+        /// The operating system's explanation.
+        message: String,
+    },
+
+    /// Memory for a buffer could not be reserved (a receive of more messages than fit in
+    /// memory).
+    #[error("cannot reserve memory for {what}")]
+    Allocation {
+        /// What the memory was for.
+        what: &'static str,
+    },
 
     /// The library returned a configuration value this crate cannot represent: a data type
     /// other than the one the SDK documents for the key, or a value outside the key's
@@ -136,7 +222,7 @@ pub enum Error {
     #[error("unexpected {key:?} value from the library: {detail}")]
     UnexpectedConfigValue {
         /// The key that was read.
-        key: crate::ConfigKey,
+        key: ConfigKey,
         /// What was wrong with the value.
         detail: String,
     },
@@ -182,7 +268,7 @@ impl Error {
     }
 
     pub(crate) fn unsupported(function: &'static str) -> Error {
-        Error::Unsupported { backend: crate::BACKEND, function }
+        Error::Unsupported { backend: BACKEND, function }
     }
 }
 

@@ -4,10 +4,7 @@ use std::fmt;
 use std::net::{Ipv6Addr, SocketAddr};
 use std::str::FromStr;
 
-use steam_sockets_sys as sys;
-use sys::ESteamNetworkingIdentityType as Kind;
-
-use crate::address::{self, NetworkAddress};
+use crate::address::NetworkAddress;
 use crate::error::{Error, Result};
 
 /// A 64-bit Steam ID.
@@ -125,12 +122,11 @@ pub enum NetworkIdentity {
     Unknown(i32),
 }
 
-/// Longest generic string, excluding the terminating NUL.
-const MAX_GENERIC_STRING: usize = sys::k_cchSteamNetworkingIdentityMaxGenericString - 1;
+use crate::raw::types::identity_limits::{MAX_GENERIC_BYTES, MAX_GENERIC_STRING};
 /// Longest Xbox pairwise id, excluding the terminating NUL.
 const MAX_XBOX_ID: usize = 32;
 /// Longest unknown-kind text, excluding the terminating NUL.
-const MAX_UNKNOWN_TEXT: usize = sys::k_cchSteamNetworkingIdentityMaxString - 1;
+const MAX_UNKNOWN_TEXT: usize = crate::raw::types::identity_limits::MAX_TEXT;
 /// Longest prefix of unknown-kind text.
 const MAX_UNKNOWN_PREFIX: usize = 16;
 
@@ -144,87 +140,98 @@ mod prefix {
     pub(super) const GENERIC_BYTES: &str = "gen";
 }
 
+/// How the library stores an identity: a kind (mapped to `ESteamNetworkingIdentityType` in
+/// `raw/convert.rs`) and up to 128 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StoredKind {
+    Invalid,
+    SteamId,
+    Psn,
+    Ip,
+    GenericString,
+    XboxPairwise,
+    GenericBytes,
+    UnknownText,
+    Other(i32),
+}
+
 impl NetworkIdentity {
-    /// Converts to the library's struct.
+    /// The kind and bytes the library stores.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] if a string or byte identity is too long or empty, or unknown
-    /// text is not of the form the library keeps, and [`Error::InteriorNul`] if a string
-    /// identity contains NUL.
-    pub(crate) fn to_raw(&self) -> Result<sys::SteamNetworkingIdentity> {
-        let mut raw =
-            sys::SteamNetworkingIdentity { m_eType: Kind::Invalid, m_cbSize: 0, m_data: [0; 128] };
-        let (kind, bytes): (Kind, Vec<u8>) = match self {
-            NetworkIdentity::Invalid => return Ok(raw),
-            NetworkIdentity::SteamId(id) => (Kind::SteamID, id.0.to_ne_bytes().to_vec()),
-            NetworkIdentity::Psn(id) => (Kind::SonyPSN, id.to_ne_bytes().to_vec()),
-            NetworkIdentity::Ip(addr) => (Kind::IPAddress, ip_bytes(*addr)),
+    /// [`Error::OutOfRange`] if a string or byte identity is too long or empty, or unknown
+    /// text is not of the form the library keeps, or the kind is unknown;
+    /// [`Error::InteriorNul`] if a string identity contains NUL.
+    pub(crate) fn to_stored(&self) -> Result<(StoredKind, Vec<u8>)> {
+        Ok(match self {
+            NetworkIdentity::Invalid => (StoredKind::Invalid, Vec::new()),
+            NetworkIdentity::SteamId(id) => (StoredKind::SteamId, id.0.to_ne_bytes().to_vec()),
+            NetworkIdentity::Psn(id) => (StoredKind::Psn, id.to_ne_bytes().to_vec()),
+            NetworkIdentity::Ip(addr) => (StoredKind::Ip, ip_bytes((*addr).into())),
             NetworkIdentity::LocalHost => {
-                (Kind::IPAddress, ip_bytes(SocketAddr::new(Ipv6Addr::LOCALHOST.into(), 0)))
+                (StoredKind::Ip, ip_bytes(NetworkAddress::new(Ipv6Addr::LOCALHOST.into(), 0)))
             }
-            NetworkIdentity::GenericString(s) => {
-                (Kind::GenericString, c_bytes("generic string identity", s, 0, MAX_GENERIC_STRING)?)
-            }
+            NetworkIdentity::GenericString(s) => (
+                StoredKind::GenericString,
+                c_bytes("generic string identity", s, 0, MAX_GENERIC_STRING)?,
+            ),
             NetworkIdentity::XboxPairwise(s) => {
-                (Kind::XboxPairwiseID, c_bytes("Xbox pairwise identity", s, 1, MAX_XBOX_ID)?)
+                (StoredKind::XboxPairwise, c_bytes("Xbox pairwise identity", s, 1, MAX_XBOX_ID)?)
             }
             NetworkIdentity::GenericBytes(b) => {
-                if b.len() > sys::k_cbSteamNetworkingIdentityMaxGenericBytes {
-                    return Err(Error::InvalidArgument(format!(
-                        "generic bytes identity of {} bytes; the limit is {}",
-                        b.len(),
-                        sys::k_cbSteamNetworkingIdentityMaxGenericBytes
-                    )));
+                if b.len() > MAX_GENERIC_BYTES {
+                    return Err(Error::OutOfRange {
+                        what: "generic bytes identity",
+                        detail: format!("{} bytes; the limit is {MAX_GENERIC_BYTES}", b.len()),
+                    });
                 }
-                (Kind::GenericBytes, b.clone())
+                (StoredKind::GenericBytes, b.clone())
             }
             NetworkIdentity::UnknownText(text) => {
                 let bytes = c_bytes("unknown identity text", text, 0, MAX_UNKNOWN_TEXT)?;
                 if !is_unknown_kind_text(text) {
-                    return Err(Error::InvalidArgument(format!(
-                        "{text:?} is not `prefix:data` with an unknown prefix of 1 to \
-                         {MAX_UNKNOWN_PREFIX} characters from a-z, 0-9 and _"
-                    )));
+                    return Err(Error::OutOfRange {
+                        what: "unknown identity text",
+                        detail: format!(
+                            "{text:?} is not `prefix:data` with an unknown prefix of 1 to \
+                             {MAX_UNKNOWN_PREFIX} characters from a-z, 0-9 and _"
+                        ),
+                    });
                 }
-                (Kind::UnknownType, bytes)
+                (StoredKind::UnknownText, bytes)
             }
             NetworkIdentity::Unknown(kind) => {
-                return Err(Error::InvalidArgument(format!(
-                    "cannot build an identity of unknown type {kind}"
-                )));
+                return Err(Error::OutOfRange {
+                    what: "identity",
+                    detail: format!("cannot build an identity of unknown type {kind}"),
+                });
             }
-        };
-        raw.m_eType = kind;
-        raw.m_cbSize = bytes.len() as i32; // at most 128: every arm above is bounded
-        raw.m_data[..bytes.len()].copy_from_slice(&bytes);
-        Ok(raw)
+        })
     }
 
-    /// Reads the library's struct. Never reads past the union, whatever `m_cbSize` says.
-    pub(crate) fn from_raw(raw: &sys::SteamNetworkingIdentity) -> NetworkIdentity {
-        let data = raw.m_data;
-        let size = usize::try_from(raw.m_cbSize).unwrap_or(0).min(data.len());
+    /// Reads what the library stores. Never reads past `data`, whatever `size` says.
+    pub(crate) fn from_stored(kind: StoredKind, data: &[u8; 128], size: usize) -> NetworkIdentity {
+        let size = size.min(data.len());
         let u64_at_start = || u64::from_ne_bytes(data[..8].try_into().expect("8 bytes"));
         let c_str = || {
             let end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
             String::from_utf8_lossy(&data[..end]).into_owned()
         };
-        match raw.m_eType {
-            Kind::Invalid => NetworkIdentity::Invalid,
-            Kind::SteamID => NetworkIdentity::SteamId(SteamId(u64_at_start())),
-            Kind::SonyPSN => NetworkIdentity::Psn(u64_at_start()),
-            Kind::IPAddress => {
+        match kind {
+            StoredKind::Invalid => NetworkIdentity::Invalid,
+            StoredKind::SteamId => NetworkIdentity::SteamId(SteamId(u64_at_start())),
+            StoredKind::Psn => NetworkIdentity::Psn(u64_at_start()),
+            StoredKind::Ip => {
                 let mut ip = [0u8; 16];
                 ip.copy_from_slice(&data[..16]);
                 let port = u16::from_ne_bytes([data[16], data[17]]);
-                let raw_addr = sys::SteamNetworkingIPAddr { m_ipv6: ip, m_port: port };
-                NetworkIdentity::from_address(NetworkAddress::from_raw(&raw_addr))
+                NetworkIdentity::from_address(NetworkAddress::from_octets(ip, port))
             }
-            Kind::GenericString => NetworkIdentity::GenericString(c_str()),
-            Kind::XboxPairwiseID => NetworkIdentity::XboxPairwise(c_str()),
-            Kind::GenericBytes => NetworkIdentity::GenericBytes(data[..size].to_vec()),
-            Kind::UnknownType => NetworkIdentity::UnknownText(c_str()),
-            other => NetworkIdentity::Unknown(other.0),
+            StoredKind::GenericString => NetworkIdentity::GenericString(c_str()),
+            StoredKind::XboxPairwise => NetworkIdentity::XboxPairwise(c_str()),
+            StoredKind::GenericBytes => NetworkIdentity::GenericBytes(data[..size].to_vec()),
+            StoredKind::UnknownText => NetworkIdentity::UnknownText(c_str()),
+            StoredKind::Other(other) => NetworkIdentity::Unknown(other),
         }
     }
 
@@ -239,11 +246,9 @@ impl NetworkIdentity {
     }
 }
 
-fn ip_bytes(addr: SocketAddr) -> Vec<u8> {
-    let raw = address::to_raw(addr);
-    let port = raw.m_port;
-    let mut bytes = raw.m_ipv6.to_vec();
-    bytes.extend_from_slice(&port.to_ne_bytes());
+fn ip_bytes(addr: NetworkAddress) -> Vec<u8> {
+    let mut bytes = addr.octets().to_vec();
+    bytes.extend_from_slice(&addr.port().to_ne_bytes());
     bytes
 }
 
@@ -253,10 +258,10 @@ fn c_bytes(what: &'static str, s: &str, min: usize, max: usize) -> Result<Vec<u8
         return Err(Error::InteriorNul { what, position });
     }
     if s.len() < min || s.len() > max {
-        return Err(Error::InvalidArgument(format!(
-            "{what} of {} bytes; it must be {min} to {max} bytes",
-            s.len()
-        )));
+        return Err(Error::OutOfRange {
+            what,
+            detail: format!("{} bytes; it must be {min} to {max} bytes", s.len()),
+        });
     }
     let mut bytes = s.as_bytes().to_vec();
     bytes.push(0);
@@ -366,9 +371,7 @@ fn parse_decimal_u64(text: &str) -> Option<u64> {
 fn parse_hex(text: &str) -> Option<Vec<u8>> {
     let digits = text.as_bytes();
     let byte_count = digits.len() / 2;
-    if digits.len() % 2 != 0
-        || !(1..=sys::k_cbSteamNetworkingIdentityMaxGenericBytes).contains(&byte_count)
-    {
+    if digits.len() % 2 != 0 || !(1..=MAX_GENERIC_BYTES).contains(&byte_count) {
         return None;
     }
     let digit = |b: u8| char::from(b).to_digit(16);
@@ -382,6 +385,20 @@ fn parse_hex(text: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
     use crate::address::hostile_text;
+    use crate::raw::convert::{identity_from_raw, identity_to_raw};
+    use steam_sockets_sys as sys;
+    use sys::ESteamNetworkingIdentityType as Kind;
+
+    /// The library's struct, as the raw layer builds it.
+    pub(super) trait ToRaw {
+        fn to_raw(&self) -> Result<sys::SteamNetworkingIdentity>;
+    }
+
+    impl ToRaw for NetworkIdentity {
+        fn to_raw(&self) -> Result<sys::SteamNetworkingIdentity> {
+            identity_to_raw(self)
+        }
+    }
 
     /// A valid individual Steam ID (universe 1, type 1, instance 1).
     const PLAYER: SteamId = SteamId(76561197960287930);
@@ -392,7 +409,7 @@ mod tests {
 
     fn round_trip(id: NetworkIdentity) {
         let raw = id.to_raw().unwrap();
-        assert_eq!(NetworkIdentity::from_raw(&raw), id);
+        assert_eq!(identity_from_raw(&raw), id);
     }
 
     #[test]
@@ -427,7 +444,7 @@ mod tests {
     fn oversize_and_nul_strings_are_refused() {
         assert!(matches!(
             NetworkIdentity::GenericString("a".repeat(32)).to_raw(),
-            Err(Error::InvalidArgument(_))
+            Err(Error::OutOfRange { .. })
         ));
         assert_eq!(
             NetworkIdentity::GenericString("a\0b".into()).to_raw().err(),
@@ -441,7 +458,7 @@ mod tests {
             assert!(
                 matches!(
                     NetworkIdentity::UnknownText(bad.into()).to_raw(),
-                    Err(Error::InvalidArgument(_))
+                    Err(Error::OutOfRange { .. })
                 ),
                 "{bad:?}"
             );
@@ -453,7 +470,7 @@ mod tests {
         let mut raw = NetworkIdentity::GenericBytes(vec![1; 4]).to_raw().unwrap();
         raw.m_cbSize = 10_000;
         assert_eq!(
-            NetworkIdentity::from_raw(&raw),
+            identity_from_raw(&raw),
             NetworkIdentity::GenericBytes({
                 let mut v = vec![1; 4];
                 v.resize(128, 0);
@@ -461,7 +478,7 @@ mod tests {
             })
         );
         raw.m_cbSize = -5;
-        assert_eq!(NetworkIdentity::from_raw(&raw), NetworkIdentity::GenericBytes(vec![]));
+        assert_eq!(identity_from_raw(&raw), NetworkIdentity::GenericBytes(vec![]));
     }
 
     #[test]
@@ -637,7 +654,7 @@ mod tests {
                     assert_eq!(parse(&id.to_string()), Ok(id.clone()), "from {text:?}");
                     // Whatever parses, the library can hold.
                     let raw = id.to_raw().unwrap_or_else(|e| panic!("{text:?} -> {id:?}: {e}"));
-                    assert_eq!(NetworkIdentity::from_raw(&raw), id, "from {text:?}");
+                    assert_eq!(identity_from_raw(&raw), id, "from {text:?}");
                 }
                 Err(e) => assert_eq!(e, Error::IdentityParse { input: text.clone() }),
             }
@@ -658,10 +675,14 @@ mod tests {
 /// Checks against GameNetworkingSockets' own `ToString` and `ParseString`.
 #[cfg(all(test, feature = "gns"))]
 mod library_cross_check {
+    use super::tests::ToRaw;
     use super::*;
     use crate::address::hostile_text;
     use crate::address::library_cross_check::sample_addresses;
+    use crate::raw::convert::identity_from_raw;
     use std::ffi::{CString, c_char};
+    use steam_sockets_sys as sys;
+    use sys::ESteamNetworkingIdentityType as Kind;
 
     /// The parts of the struct the library compares (`operator==`), plus the rest of the union,
     /// which both sides leave zeroed.
@@ -675,7 +696,7 @@ mod library_cross_check {
         // SAFETY: `raw` is an initialised identity and `buf` is writable for `buf.len()` bytes,
         // which the library does not exceed (it truncates and NUL-terminates within `cbBuf`).
         unsafe { sys::SteamAPI_SteamNetworkingIdentity_ToString(raw, buf.as_mut_ptr(), buf.len()) };
-        crate::ffi::string_from_buf(&buf)
+        crate::raw::ffi::string_from_buf(&buf)
     }
 
     fn library_parse(text: &str) -> Option<sys::SteamNetworkingIdentity> {
@@ -760,7 +781,7 @@ mod library_cross_check {
         // A type number neither side knows.
         let mut raw = NetworkIdentity::Psn(5).to_raw().unwrap();
         raw.m_eType = Kind(99);
-        assert_eq!(NetworkIdentity::from_raw(&raw).to_string(), library_text(&raw));
+        assert_eq!(identity_from_raw(&raw).to_string(), library_text(&raw));
     }
 
     #[test]
@@ -784,7 +805,7 @@ mod library_cross_check {
             let text = library_text(&raw);
             let ours = text.parse::<NetworkIdentity>();
             if reads_back(&id) {
-                assert_eq!(ours, Ok(NetworkIdentity::from_raw(&raw)), "{text:?}");
+                assert_eq!(ours, Ok(identity_from_raw(&raw)), "{text:?}");
             } else {
                 assert_eq!(ours, Err(Error::IdentityParse { input: text }));
             }
@@ -806,7 +827,7 @@ mod library_cross_check {
             }
             if let Some(raw) = library {
                 let library_wrote = library_text(&raw);
-                let id = NetworkIdentity::from_raw(&raw);
+                let id = identity_from_raw(&raw);
                 assert_eq!(id.to_string(), library_wrote, "from {text:?}");
                 assert_eq!(library_wrote.parse(), Ok(id), "from {text:?}");
             }

@@ -37,7 +37,7 @@
 //! relay tickets and relay-network status on GNS; GNS initialisation on Steam) returns
 //! [`Error::Unsupported`]; the [interface coverage](#interface-coverage) table says which. These
 //! docs are built with the `steam` backend (docs.rs has no GNS build tools) and apply to both.
-//! [`BACKEND`] says which one a build links.
+//! [`BACKEND`] says which one a build links ([`Backend`]).
 //!
 //! # Initialisation
 //! Everything starts from a [`Sockets`], a cheap, cloneable handle to one networking interface
@@ -61,7 +61,9 @@
 //! the GNS backend: a hidden client thread connects to it; on `steam` the example returns
 //! early.)
 //!
-//! ```
+#![cfg_attr(feature = "gns", doc = "```")]
+// On the `steam` backend these examples need a Steam client: compiled, not run.
+#![cfg_attr(not(feature = "gns"), doc = "```no_run")]
 //! use std::collections::HashMap;
 //! use std::time::{Duration, Instant};
 //! use steam_sockets::{ConfigValue, Connection, ConnectionId, Event, SendFlags, Sockets};
@@ -104,7 +106,6 @@
 //!     Ok(echoed)
 //! }
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! #     if steam_sockets::BACKEND != "gns" { return Ok(()); }
 //! #     let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
 //! #     let client = std::thread::spawn(move || -> steam_sockets::Result<usize> {
 //! #         let sockets = Sockets::init_gns()?;
@@ -130,15 +131,17 @@
 //! # A client loop
 //! A client connects, waits for [`ConnectionState::Connected`] (sends before that fail with
 //! [`Error::NotConnected`]), sends, and receives on its [`Connection`]. A full send buffer is
-//! [`Error::SendBufferFull`]: back-pressure, not a failure. (Runnable on GNS against a hidden
+//! [`Error::SendBufferFull`]: back-pressure, not a failure. (Run on GNS against a hidden
 //! echo server.)
 //!
-//! ```
+#![cfg_attr(feature = "gns", doc = "```")]
+// On the `steam` backend these examples need a Steam client: compiled, not run.
+#![cfg_attr(not(feature = "gns"), doc = "```no_run")]
 //! use std::net::SocketAddr;
 //! use std::time::{Duration, Instant};
 //! use steam_sockets::{ConnectionState, Error, Event, SendFlags, Sockets};
 //!
-//! fn talk(sockets: &Sockets, server: SocketAddr) -> steam_sockets::Result<Vec<String>> {
+//! fn talk(sockets: &Sockets, server: SocketAddr) -> Result<Vec<String>, Box<dyn std::error::Error>> {
 //!     let events = sockets.events();
 //!     let conn = sockets.connect_ip(server, &[])?;
 //!     let mut to_send = vec!["hello", "world"];
@@ -149,7 +152,7 @@
 //!         for event in events.try_iter() {
 //!             if let Event::ConnectionStatus(change) = event {
 //!                 if let Some(reason) = change.info.close_reason() {
-//!                     return Err(Error::InvalidArgument(format!("closed: {reason:?}")));
+//!                     return Err(format!("closed: {reason:?}").into());
 //!                 }
 //!             }
 //!         }
@@ -158,7 +161,7 @@
 //!                 match conn.send(text.as_bytes(), SendFlags::RELIABLE) {
 //!                     Ok(_message_number) => drop(to_send.remove(0)),
 //!                     Err(Error::SendBufferFull { .. }) => break, // try again next frame
-//!                     Err(e) => return Err(e),
+//!                     Err(e) => return Err(e.into()),
 //!                 }
 //!             }
 //!         }
@@ -169,7 +172,6 @@
 //!     Ok(replies)
 //! }
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! #     if steam_sockets::BACKEND != "gns" { return Ok(()); }
 //! #     let port = std::net::UdpSocket::bind("127.0.0.1:0")?.local_addr()?.port();
 //! #     let sockets = Sockets::init_gns()?;
 //! #     let listener = sockets.listen_ip(([127, 0, 0, 1], port), &[])?;
@@ -228,17 +230,18 @@
 //! `weight`. Lanes are configured per direction (each side configures its own), can be added but
 //! never removed, and the receiver sees each message's lane in [`Message::lane`].
 //!
-//! ```
+#![cfg_attr(feature = "gns", doc = "```")]
+// On the `steam` backend these examples need a Steam client: compiled, not run.
+#![cfg_attr(not(feature = "gns"), doc = "```no_run")]
 //! use steam_sockets::{Lane, SendFlags, Sockets};
 //!
 //! # fn main() -> steam_sockets::Result<()> {
-//! # if steam_sockets::BACKEND != "gns" { return Ok(()); }
 //! let sockets = Sockets::init_gns()?;
-//! let (a, b) = sockets.create_socket_pair(false, None)?; // two connected ends, in process
+//! let (a, b) = sockets.create_socket_pair(steam_sockets::PairTransport::InProcess, None)?; // two connected ends, in process
 //! // Lane 0: gameplay, first. Lane 1: chat and downloads, whatever bandwidth is left.
 //! a.configure_lanes(&[Lane { priority: 0, weight: 1 }, Lane { priority: 10, weight: 1 }])?;
-//! a.send_on_lane(1, b"level chunk", SendFlags::RELIABLE)?;
-//! a.send_on_lane(0, b"player moved", SendFlags::RELIABLE)?;
+//! a.send(b"level chunk", SendFlags::RELIABLE.on_lane(1))?;
+//! a.send(b"player moved", SendFlags::RELIABLE.on_lane(0))?;
 //! a.flush()?;
 //!
 //! let mut inbox = Vec::new();
@@ -280,23 +283,24 @@
 //! # Zero-copy
 //! * Received [`Message`]s are views of the library's buffer (`Deref<Target = [u8]>`), released
 //!   when dropped; `bytes::Bytes::from(message)` keeps the buffer without copying.
-//! * [`Connection::send_bytes`] and [`Payload::Shared`] in [`Sockets::send_messages`] hand the
-//!   library a reference to your [`bytes::Bytes`] instead of a copy; one `Bytes` broadcast to many
-//!   connections shares one buffer. Borrowed `&[u8]` payloads are copied once, into the
-//!   library's buffer.
+//! * Sending `&Bytes` ([`Connection::send`], or [`Payload::Shared`] in
+//!   [`Sockets::send_messages`]) hands the library a reference to your [`bytes::Bytes`] instead
+//!   of a copy; one `Bytes` broadcast to many connections shares one buffer. Borrowed `&[u8]`
+//!   payloads are copied once, into the library's buffer.
 //! * Receiving into a reused `Vec<Message>` and the send calls allocate nothing in Rust per
 //!   message.
 //!
-//! ```
+#![cfg_attr(feature = "gns", doc = "```")]
+// On the `steam` backend these examples need a Steam client: compiled, not run.
+#![cfg_attr(not(feature = "gns"), doc = "```no_run")]
 //! use bytes::Bytes;
 //! use steam_sockets::{SendFlags, Sockets};
 //!
 //! # fn main() -> steam_sockets::Result<()> {
-//! # if steam_sockets::BACKEND != "gns" { return Ok(()); }
 //! let sockets = Sockets::init_gns()?;
-//! let (a, b) = sockets.create_socket_pair(false, None)?;
+//! let (a, b) = sockets.create_socket_pair(steam_sockets::PairTransport::InProcess, None)?;
 //! let snapshot = Bytes::from(vec![7u8; 4096]);
-//! a.send_bytes(snapshot.clone(), SendFlags::RELIABLE)?; // a reference, not a copy
+//! a.send(&snapshot, SendFlags::RELIABLE)?; // a reference, not a copy
 //! let mut inbox = Vec::new();
 //! while inbox.is_empty() {
 //!     b.receive(&mut inbox, 1)?;
@@ -327,45 +331,63 @@
 #![doc = include_str!("migrating.md")]
 #![warn(missing_docs)]
 
+// The module map, and which layer each module is in, is ARCHITECTURE.md's.
 mod address;
 mod auth;
+mod backend;
 mod config;
 mod connection;
+mod debug_output;
 mod error;
 mod events;
-mod ffi;
+mod fake_ip;
+mod hosted;
 mod identity;
+mod ids;
+mod listen_socket;
 mod message;
 mod p2p;
 mod poll_group;
-mod socket;
+mod raw;
+mod relay;
+mod send;
 mod sockets;
-mod steam_only;
-mod utils;
+mod status;
 
-pub use address::*;
-pub use config::*;
-pub use connection::{
-    CloseError, CloseReason, ClosedBy, Connection, ConnectionFlags, ConnectionId, ConnectionInfo,
-    ConnectionState, EndReason, IncomingConnection, Lane, LaneStatus, MAX_LANES, RealtimeStatus,
+pub use address::{IntoSocketAddr, NetworkAddress};
+pub use backend::{BACKEND, Backend};
+pub use config::modes::{
+    ConfigSource, DebugOutputLevel, DualWifiMode, IceCandidatePolicy, IceCandidates,
+    IceImplementation, UnencryptedPolicy,
 };
+pub use config::{ConfigKey, ConfigValue};
+pub use connection::info::{
+    CloseReason, ClosedBy, ConnectionFlags, ConnectionInfo, ConnectionState, EndReason, Lane,
+    LaneStatus, MAX_LANES, RealtimeStatus,
+};
+pub use connection::{CloseError, Connection, IncomingConnection, QueuedMessages};
+/// The channel crate whose [`Receiver`](crossbeam_channel::Receiver) [`Sockets::events`]
+/// returns and whose [`Sender`](crossbeam_channel::Sender) custom signaling takes, re-exported
+/// so that its version always matches this crate's.
+pub use crossbeam_channel;
+pub use debug_output::DEBUG_OUTPUT_LOG_TARGET;
 pub use error::{Error, Result};
-pub use events::{
-    Availability, ConnectionStatusChanged, Event, GlobalEvents, RelayNetworkStatus, ServiceStatus,
-};
-pub use identity::*;
-pub use message::{
-    MAX_MESSAGE_SIZE, Message, Outgoing, Payload, RELIABLE_BACKLOG_LIMIT, SendFlags, Timestamp,
-};
+pub use events::{ConnectionStatusChanged, Event, GlobalEvents};
+pub use fake_ip::FakeUdpPort;
+pub use hosted::{GameCoordinatorLogin, HostedAddress};
+pub use identity::{NetworkIdentity, SteamId};
+pub use ids::{ConnectionId, ListenSocketId, PollGroupId};
+pub use listen_socket::ListenSocket;
+pub use message::{Message, Timestamp};
 pub use p2p::Signal;
-pub use poll_group::{PollGroup, PollGroupId};
-pub use socket::{ListenSocket, ListenSocketId};
-pub use sockets::{CallbackThread, GameServerConfig, InterfaceKind, ServerMode, Sockets};
-pub use steam_only::{FakeIpResult, FakeUdpPort, GameCoordinatorLogin, HostedAddress};
-pub use utils::*;
-
-/// Steam's result code (`EResult`), as kept in [`Error`].
-pub use steam_sockets_sys::EResult as ResultCode;
-
-/// The backend this build links: `"steam"` or `"gns"`.
-pub const BACKEND: &str = steam_sockets_sys::BACKEND;
+pub use poll_group::PollGroup;
+pub use raw::types::ResultCode;
+pub use relay::pop::{ParsePopIdError, PopId};
+pub use relay::{PingEstimate, PingLocation};
+pub use send::backlog::RELIABLE_BACKLOG_LIMIT;
+pub use send::flags::{SendFlags, SendOptions};
+pub use send::{MAX_MESSAGE_SIZE, MAX_UNRELIABLE_MESSAGE_SIZE, Outgoing, Payload};
+pub use sockets::{
+    CallbackThread, GameServerConfig, InterfaceKind, PairTransport, ServerMode, Sockets,
+};
+pub use status::{Availability, FakeIpResult, FakeIpType, RelayNetworkStatus, ServiceStatus};

@@ -1,60 +1,31 @@
-//! The entry point: initialising a backend and creating sockets, connections and poll groups.
+//! The entry point: initialising a backend, the event channel and dispatch, and creating
+//! listen sockets, connections and poll groups over IP.
 
 use std::fmt;
-use std::net::Ipv4Addr;
-use std::ptr::NonNull;
+use std::net::{Ipv4Addr, UdpSocket};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, Sender};
-use steam_sockets_sys as sys;
+use crossbeam_channel::Receiver;
 
-use crate::address::{self, IntoSocketAddr};
-use crate::config::{ConfigValue, RawOptions, to_raw_options};
+use crate::address::IntoSocketAddr;
+use crate::config::ConfigValue;
+use crate::config::options::creation_options;
 use crate::connection::Connection;
 use crate::error::{Error, Result};
-use crate::events::{self, Event, routes};
+use crate::events::{self, Event, GlobalEvents};
 use crate::identity::NetworkIdentity;
-use crate::message::{Outgoing, Timestamp};
+use crate::listen_socket::ListenSocket;
+use crate::message::Timestamp;
 use crate::poll_group::PollGroup;
-use crate::socket::ListenSocket;
-
-/// The two interface pointers every call needs.
-///
-/// This crate never shuts a library down (see [`Sockets`]), so once obtained the pointers stay
-/// valid for the rest of the process; objects copy them instead of reference-counting a
-/// [`Sockets`].
-#[derive(Clone, Copy)]
-pub(crate) struct Api {
-    sockets: NonNull<sys::ISteamNetworkingSockets>,
-    utils: NonNull<sys::ISteamNetworkingUtils>,
-}
-
-// SAFETY: both libraries document `ISteamNetworkingSockets` and `ISteamNetworkingUtils` as
-// thread-safe (every entry point takes the library's own lock), and the pointers stay valid for
-// the life of the process (nothing here shuts a library down).
-unsafe impl Send for Api {}
-// SAFETY: as for `Send`.
-unsafe impl Sync for Api {}
-
-impl Api {
-    fn new(
-        sockets: *mut sys::ISteamNetworkingSockets,
-        utils: *mut sys::ISteamNetworkingUtils,
-    ) -> Option<Api> {
-        Some(Api { sockets: NonNull::new(sockets)?, utils: NonNull::new(utils)? })
-    }
-
-    pub(crate) fn sockets(self) -> *mut sys::ISteamNetworkingSockets {
-        self.sockets.as_ptr()
-    }
-
-    pub(crate) fn utils(self) -> *mut sys::ISteamNetworkingUtils {
-        self.utils.as_ptr()
-    }
-}
+use crate::raw::api::Api;
+use crate::raw::routes::{self, Hub};
+use crate::raw::sockets as raw;
+use crate::raw::steam_only::{self, SteamDispatch};
+use crate::raw::{c_string, utils};
+use crate::send::{self, Outgoing};
 
 /// Which interface a [`Sockets`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -93,6 +64,18 @@ pub struct GameServerConfig {
     pub version: String,
 }
 
+/// Free ports `listen_ip` tries for port 0 before giving up.
+const EPHEMERAL_PORT_ATTEMPTS: usize = 8;
+
+/// How the two ends of [`Sockets::create_socket_pair`] are joined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PairTransport {
+    /// The library's in-process buffers: fast, no network, no encryption.
+    InProcess,
+    /// Real UDP over localhost, with the whole protocol (encryption, acknowledgements).
+    UdpLoopback,
+}
+
 /// A handle to one networking interface, with its own event channel.
 ///
 /// Create one with an `init_*` or `attach_*` function, then create listen sockets, connections
@@ -123,33 +106,35 @@ pub struct GameServerConfig {
 /// connected, goes wherever the library's global handler sends it.
 #[derive(Clone)]
 pub struct Sockets {
-    pub(crate) inner: Arc<Inner>,
+    inner: Arc<Inner>,
 }
 
-pub(crate) struct Inner {
-    pub(crate) api: Api,
+struct Inner {
+    api: Api,
     kind: InterfaceKind,
     /// Steam's own dispatch, which `run_callbacks` also runs: set when this crate initialised
     /// Steam, and so owns its pumping.
     steam_dispatch: Option<SteamDispatch>,
-    pub(crate) events_tx: Sender<Event>,
-    events_rx: Receiver<Event>,
+    /// Where the library's callbacks for this handle's objects go (see `raw/routes.rs`).
+    hub: Arc<Hub>,
+    events: Receiver<Event>,
 }
-
-/// `SteamAPI_RunCallbacks` or `SteamGameServer_RunCallbacks`.
-pub(crate) type SteamDispatch = unsafe extern "C" fn();
 
 impl Sockets {
     fn new(api: Api, kind: InterfaceKind, steam_dispatch: Option<SteamDispatch>) -> Sockets {
-        let (events_tx, events_rx) = crossbeam_channel::unbounded();
-        let inner = Inner { api, kind, steam_dispatch, events_tx, events_rx };
-        let sockets = Sockets { inner: Arc::new(inner) };
-        routes::register_hub(&sockets.inner);
-        sockets
+        let (sender, events) = crossbeam_channel::unbounded();
+        let hub = Arc::new(events::hub(api, sender));
+        routes::register_hub(&hub);
+        Sockets { inner: Arc::new(Inner { api, kind, steam_dispatch, hub, events }) }
     }
 
     pub(crate) fn api(&self) -> Api {
         self.inner.api
+    }
+
+    /// Where the callbacks of objects this handle creates go.
+    pub(crate) fn hub(&self) -> &Arc<Hub> {
+        &self.inner.hub
     }
 
     /// Initialises the open-source GameNetworkingSockets library (`gns` backend), or attaches
@@ -159,60 +144,32 @@ impl Sockets {
     /// [`Error::GnsInit`] if the library fails to start; [`Error::Unsupported`] on the `steam`
     /// backend.
     pub fn init_gns() -> Result<Sockets> {
-        Self::init_gns_inner(None)
+        Self::gns(None)
     }
 
     /// Like [`init_gns`](Sockets::init_gns), with the local identity the library should
     /// use (for example a [`NetworkIdentity::GenericString`] naming this host).
     ///
     /// # Errors
-    /// As for [`init_gns`](Sockets::init_gns); [`Error::InvalidArgument`] if the identity
-    /// cannot be represented, or if the library already runs with another identity.
+    /// As for [`init_gns`](Sockets::init_gns); [`Error::OutOfRange`] or [`Error::InteriorNul`] if
+    /// the identity cannot be represented; [`Error::IdentityMismatch`] if the library already runs
+    /// with another identity.
     pub fn init_gns_with_identity(identity: &NetworkIdentity) -> Result<Sockets> {
-        Self::init_gns_inner(Some(identity))
+        Self::gns(Some(identity))
     }
 
-    #[cfg(feature = "gns")]
-    fn init_gns_inner(identity: Option<&NetworkIdentity>) -> Result<Sockets> {
-        use std::sync::Mutex;
-
-        static INITIALISED: Mutex<bool> = Mutex::new(false);
-        let raw_identity = identity.map(NetworkIdentity::to_raw).transpose()?;
-        let mut initialised = INITIALISED.lock().unwrap_or_else(|e| e.into_inner());
-        if !*initialised {
-            let mut err: sys::SteamNetworkingErrMsg = [0; sys::k_cchMaxSteamNetworkingErrMsg];
-            let identity_ptr = raw_identity.as_ref().map_or(std::ptr::null(), |r| r as *const _);
-            // SAFETY: `identity_ptr` is null or points to a valid identity; `err` is writable.
-            // The `INITIALISED` lock serialises initialisation.
-            let ok = unsafe { sys::GameNetworkingSockets_Init(identity_ptr, &mut err) };
-            if !ok {
-                return Err(Error::GnsInit { message: crate::ffi::string_from_buf(&err) });
-            }
-            *initialised = true;
-        }
-        drop(initialised);
-        // SAFETY: the library is initialised; the accessor has no preconditions then.
-        let sockets = unsafe { sys::SteamAPI_SteamNetworkingSockets_v009() };
-        // SAFETY: as above.
-        let utils = unsafe { sys::SteamAPI_SteamNetworkingUtils_v003() };
-        let api = Api::new(sockets, utils);
-        let api =
-            api.ok_or(Error::GnsInit { message: "the library returned no interface".into() })?;
-        let handle = Sockets::new(api, InterfaceKind::Gns, None);
+    fn gns(identity: Option<&NetworkIdentity>) -> Result<Sockets> {
+        let sockets = Sockets::new(raw::init_gns(identity)?, InterfaceKind::Gns, None);
         if let Some(wanted) = identity {
-            let current = handle.identity()?;
+            let current = sockets.identity()?;
             if &current != wanted {
-                return Err(Error::InvalidArgument(format!(
-                    "GameNetworkingSockets already runs with identity {current:?}, not {wanted:?}"
-                )));
+                return Err(Error::IdentityMismatch {
+                    current: current.to_string(),
+                    wanted: wanted.to_string(),
+                });
             }
         }
-        Ok(handle)
-    }
-
-    #[cfg(not(feature = "gns"))]
-    fn init_gns_inner(_identity: Option<&NetworkIdentity>) -> Result<Sockets> {
-        Err(Error::unsupported("GameNetworkingSockets_Init"))
+        Ok(sockets)
     }
 
     /// Initialises the Steam API in client mode (`SteamAPI_InitFlat`) and returns the client
@@ -226,21 +183,8 @@ impl Sockets {
     /// [`Error::SteamInit`] with Steam's own message when initialisation fails (for example
     /// when no Steam client is running); [`Error::Unsupported`] on the `gns` backend.
     pub fn init_steam_client() -> Result<Sockets> {
-        #[cfg(feature = "steam")]
-        {
-            let mut err: sys::SteamErrMsg = [0; 1024];
-            // SAFETY: `err` is writable; Steam serialises its own initialisation.
-            let result = unsafe { sys::SteamAPI_InitFlat(&mut err) };
-            if result != sys::ESteamAPIInitResult::OK {
-                return Err(Error::SteamInit {
-                    code: result.0,
-                    message: crate::ffi::string_from_buf(&err),
-                });
-            }
-            Self::steam(InterfaceKind::SteamClient, Some(sys::SteamAPI_RunCallbacks))
-        }
-        #[cfg(not(feature = "steam"))]
-        Err(Error::unsupported("SteamAPI_InitFlat"))
+        steam_only::init_steam_client()?;
+        Self::steam(InterfaceKind::SteamClient, Some(SteamDispatch::Client))
     }
 
     /// Attaches to a Steam API that the game, or the `steamworks` crate, already initialised,
@@ -250,31 +194,7 @@ impl Sockets {
     /// [`Error::SteamNotInitialized`] if Steam is not initialised; [`Error::Unsupported`] on
     /// the `gns` backend.
     pub fn attach_steam_client() -> Result<Sockets> {
-        #[cfg(feature = "steam")]
-        return Self::steam(InterfaceKind::SteamClient, None);
-        #[cfg(not(feature = "steam"))]
-        Err(Error::unsupported("SteamAPI_SteamNetworkingSockets_SteamAPI"))
-    }
-
-    /// The `kind` interface (client or game server) of an initialised Steam API; `dispatch`
-    /// if this crate pumps Steam.
-    #[cfg(feature = "steam")]
-    fn steam(kind: InterfaceKind, dispatch: Option<SteamDispatch>) -> Result<Sockets> {
-        let (sockets, init) = if kind == InterfaceKind::SteamGameServer {
-            // SAFETY: the accessor only looks up the interface; null if the game server is not
-            // initialised.
-            (
-                unsafe { sys::SteamAPI_SteamGameServerNetworkingSockets_SteamAPI_v012() },
-                "init_steam_game_server",
-            )
-        } else {
-            // SAFETY: the accessor only looks up the interface; null if Steam is not initialised.
-            (unsafe { sys::SteamAPI_SteamNetworkingSockets_SteamAPI_v012() }, "init_steam_client")
-        };
-        // SAFETY: as above.
-        let utils = unsafe { sys::SteamAPI_SteamNetworkingUtils_SteamAPI_v004() };
-        let api = Api::new(sockets, utils).ok_or(Error::SteamNotInitialized { init })?;
-        Ok(Sockets::new(api, kind, dispatch))
+        Self::steam(InterfaceKind::SteamClient, None)
     }
 
     /// Initialises the Steam game-server API (`SteamGameServer_InitEx`) and returns the game
@@ -284,41 +204,15 @@ impl Sockets {
     /// [`Error::SteamInit`] with Steam's message on failure; [`Error::InteriorNul`] if the
     /// version contains NUL; [`Error::Unsupported`] on the `gns` backend.
     pub fn init_steam_game_server(config: &GameServerConfig) -> Result<Sockets> {
-        #[cfg(feature = "steam")]
-        {
-            let version = crate::ffi::c_string("game server version", &config.version)?;
-            let mode = match config.mode {
-                ServerMode::NoAuthentication => sys::EServerMode::NoAuthentication,
-                ServerMode::Authentication => sys::EServerMode::Authentication,
-                ServerMode::AuthenticationAndSecure => sys::EServerMode::AuthenticationAndSecure,
-            };
-            let mut err: sys::SteamErrMsg = [0; 1024];
-            // SAFETY: the strings are valid and NUL-terminated (the interface list ends with
-            // two NULs, as Steam expects); `err` is writable.
-            let result = unsafe {
-                sys::SteamInternal_GameServer_Init_V2(
-                    u32::from(config.ip),
-                    config.game_port,
-                    config.query_port,
-                    mode,
-                    version.as_ptr(),
-                    sys::STEAM_GAME_SERVER_INTERFACE_VERSIONS.as_ptr().cast(),
-                    &mut err,
-                )
-            };
-            if result != sys::ESteamAPIInitResult::OK {
-                return Err(Error::SteamInit {
-                    code: result.0,
-                    message: crate::ffi::string_from_buf(&err),
-                });
-            }
-            Self::steam(InterfaceKind::SteamGameServer, Some(sys::SteamGameServer_RunCallbacks))
-        }
-        #[cfg(not(feature = "steam"))]
-        {
-            let _ = config;
-            Err(Error::unsupported("SteamGameServer_InitEx"))
-        }
+        let version = c_string("game server version", &config.version)?;
+        steam_only::init_steam_game_server(
+            u32::from(config.ip),
+            config.game_port,
+            config.query_port,
+            config.mode.to_int(),
+            &version,
+        )?;
+        Self::steam(InterfaceKind::SteamGameServer, Some(SteamDispatch::GameServer))
     }
 
     /// Attaches to an already initialised Steam game server and returns its interface.
@@ -327,10 +221,19 @@ impl Sockets {
     /// [`Error::SteamNotInitialized`] if the game server is not initialised;
     /// [`Error::Unsupported`] on the `gns` backend.
     pub fn attach_steam_game_server() -> Result<Sockets> {
-        #[cfg(feature = "steam")]
-        return Self::steam(InterfaceKind::SteamGameServer, None);
-        #[cfg(not(feature = "steam"))]
-        Err(Error::unsupported("SteamAPI_SteamGameServerNetworkingSockets_SteamAPI"))
+        Self::steam(InterfaceKind::SteamGameServer, None)
+    }
+
+    /// The `kind` interface (client or game server) of an initialised Steam API; `dispatch`
+    /// if this crate pumps Steam.
+    fn steam(kind: InterfaceKind, dispatch: Option<SteamDispatch>) -> Result<Sockets> {
+        let (api, init) = if kind == InterfaceKind::SteamGameServer {
+            (steam_only::steam_game_server_interfaces()?, "init_steam_game_server")
+        } else {
+            (steam_only::steam_client_interfaces()?, "init_steam_client")
+        };
+        let api = api.ok_or(Error::SteamNotInitialized { init })?;
+        Ok(Sockets::new(api, kind, dispatch))
     }
 
     /// Which interface this handle talks to.
@@ -341,7 +244,7 @@ impl Sockets {
     /// The channel on which this handle's events arrive. Receivers are cheap to clone; each
     /// event goes to exactly one receiver.
     pub fn events(&self) -> Receiver<Event> {
-        self.inner.events_rx.clone()
+        self.inner.events.clone()
     }
 
     /// Starts delivering process-wide `events` (relay network status, authentication status,
@@ -365,7 +268,7 @@ impl Sockets {
     /// [`Error::Unsupported`] on the `gns` backend for any event (GameNetworkingSockets has no
     /// relay network and no FakeIP, does not report its authentication status, and refuses
     /// these handlers); [`Error::Failed`] if the library refuses a handler.
-    pub fn enable_global_events(&self, events: crate::GlobalEvents) -> Result<()> {
+    pub fn enable_global_events(&self, events: GlobalEvents) -> Result<()> {
         events::enable_global_events(self.api(), events)
     }
 
@@ -381,14 +284,14 @@ impl Sockets {
     /// `steamworks` crate uses manual dispatch (its `run_callbacks`), with which
     /// `SteamAPI_RunCallbacks` must never be called, so this crate does not.
     pub fn run_callbacks(&self) {
-        events::run_callbacks(self.api(), self.inner.steam_dispatch);
+        raw::run_callbacks(self.api(), self.inner.steam_dispatch);
     }
 
     /// Starts a thread that calls [`run_callbacks`](Sockets::run_callbacks) every `interval`
     /// until the returned guard is dropped.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] if the operating system cannot start a thread.
+    /// [`Error::Thread`] if the operating system cannot start a thread.
     pub fn spawn_callback_thread(&self, interval: Duration) -> Result<CallbackThread> {
         let stop = Arc::new(AtomicBool::new(false));
         let (api, dispatch, thread_stop) =
@@ -397,20 +300,17 @@ impl Sockets {
             .name("steam-sockets-callbacks".into())
             .spawn(move || {
                 while !thread_stop.load(Ordering::Relaxed) {
-                    events::run_callbacks(api, dispatch);
+                    raw::run_callbacks(api, dispatch);
                     std::thread::park_timeout(interval);
                 }
             })
-            .map_err(|e| Error::InvalidArgument(format!("cannot start callback thread: {e}")))?;
+            .map_err(|e| Error::Thread { thread: "callback", message: e.to_string() })?;
         Ok(CallbackThread { stop, thread: Some(thread) })
     }
 
     /// The library's clock, as used by [`Message::received_at`](crate::Message::received_at).
     pub fn now(&self) -> Timestamp {
-        // SAFETY: live interface.
-        Timestamp::from_micros(unsafe {
-            sys::SteamAPI_ISteamNetworkingUtils_GetLocalTimestamp(self.api().utils())
-        })
+        Timestamp::from_micros(utils::local_timestamp(self.api()))
     }
 
     /// This host's identity as the library sees it.
@@ -418,79 +318,71 @@ impl Sockets {
     /// # Errors
     /// [`Error::Failed`] if the identity is not known yet (Steam: not logged in).
     pub fn identity(&self) -> Result<NetworkIdentity> {
-        let mut raw = NetworkIdentity::Invalid.to_raw()?;
-        // SAFETY: live interface; `raw` is writable.
-        let ok = unsafe {
-            sys::SteamAPI_ISteamNetworkingSockets_GetIdentity(self.api().sockets(), &mut raw)
-        };
-        if ok {
-            Ok(NetworkIdentity::from_raw(&raw))
-        } else {
-            Err(Error::Failed { function: "GetIdentity" })
-        }
+        raw::identity(self.api())
     }
 
     /// Listens for connections on a local IP address and port. Use `0.0.0.0` (or `[::]`) for
-    /// every interface. The port must be given: the library does not pick one.
+    /// every interface, and port 0 for a port the operating system picks:
+    /// [`ListenSocket::local_addr`] says which.
     ///
     /// ```no_run
     /// # fn main() -> steam_sockets::Result<()> {
     /// let sockets = steam_sockets::Sockets::init_gns()?;
     /// let server = sockets.listen_ip("0.0.0.0:27015", &[])?;
+    /// let any_port = sockets.listen_ip("127.0.0.1:0", &[])?;
+    /// println!("listening on {}", any_port.local_addr()?);
     /// # drop(server); Ok(()) }
     /// ```
     ///
     /// # Errors
-    /// [`Error::AddrParse`] for a bad address string, [`Error::InvalidArgument`] for port 0
-    /// or an out-of-range option, [`Error::Failed`] if the library cannot listen (port in use).
+    /// [`Error::AddrParse`] for a bad address string; [`Error::OutOfRange`],
+    /// [`Error::InteriorNul`] or [`Error::WrongScope`] for an option that cannot be given;
+    /// [`Error::Failed`] if the library cannot listen (the port is in use).
     pub fn listen_ip(
         &self,
         addr: impl IntoSocketAddr,
         options: &[ConfigValue],
     ) -> Result<ListenSocket> {
         let addr = addr.into_socket_addr()?;
-        if addr.port() == 0 {
-            return Err(Error::InvalidArgument(format!(
-                "cannot listen on {addr}: the library needs an explicit port"
-            )));
-        }
-        let addr = address::to_raw(addr);
-        self.new_listen_socket("CreateListenSocketIP", options, |api, options| {
-            // SAFETY: live interface; `addr` and `options` are valid for the call.
-            unsafe {
-                sys::SteamAPI_ISteamNetworkingSockets_CreateListenSocketIP(
-                    api.sockets(),
-                    &addr,
-                    options.len(),
-                    options.as_ptr(),
-                )
+        let options = creation_options(options)?;
+        let listen = |addr| raw::listen_ip(self.api(), self.hub(), addr, &options);
+        let handle = if addr.port() != 0 {
+            listen(addr)?
+        } else {
+            // The library refuses port 0, so the system is asked for a free port with a
+            // throwaway UDP socket; another process may take it before the library binds it,
+            // so a few are tried.
+            let mut result = Err(Error::Failed { function: "CreateListenSocketIP" });
+            for _ in 0..EPHEMERAL_PORT_ATTEMPTS {
+                let Ok(port) = UdpSocket::bind(addr).and_then(|s| s.local_addr()) else {
+                    break; // not a local address: the library could not listen on it either
+                };
+                result = listen(port);
+                if result.is_ok() {
+                    break;
+                }
             }
-        })
+            result?
+        };
+        Ok(ListenSocket::new(self.api(), handle))
     }
 
     /// Starts connecting to a host by IP address. The connection's progress arrives as
     /// [`Event::ConnectionStatus`] events; messages can be queued right away.
     ///
     /// # Errors
-    /// [`Error::AddrParse`] for a bad address string, [`Error::InvalidArgument`] for an
-    /// out-of-range option, [`Error::Failed`] if the library refuses.
+    /// [`Error::AddrParse`] for a bad address string; [`Error::OutOfRange`],
+    /// [`Error::InteriorNul`] or [`Error::WrongScope`] for an option that cannot be given;
+    /// [`Error::Failed`] if the library refuses.
     pub fn connect_ip(
         &self,
         addr: impl IntoSocketAddr,
         options: &[ConfigValue],
     ) -> Result<Connection> {
-        let addr = address::to_raw(addr.into_socket_addr()?);
-        self.new_connection("ConnectByIPAddress", options, |api, options| {
-            // SAFETY: live interface; `addr` and `options` are valid for the call.
-            unsafe {
-                sys::SteamAPI_ISteamNetworkingSockets_ConnectByIPAddress(
-                    api.sockets(),
-                    &addr,
-                    options.len(),
-                    options.as_ptr(),
-                )
-            }
-        })
+        let addr = addr.into_socket_addr()?;
+        let options = creation_options(options)?;
+        let handle = raw::connect_ip(self.api(), self.hub(), addr, &options)?;
+        Ok(Connection::new(self.api(), handle))
     }
 
     /// Sends a batch of messages, to any connections of this interface and on any lanes, with
@@ -541,96 +433,41 @@ impl Sockets {
         messages: impl IntoIterator<Item = Outgoing<'a>>,
         on_result: impl FnMut(usize, Result<i64>),
     ) {
-        crate::message::send_batch(self.api(), messages, on_result);
+        send::send_batch(self.api(), messages, on_result);
     }
 
-    /// Creates two connections to each other: over the library's in-process buffers (fast; no
-    /// network or encryption), or with `loopback` over real UDP on localhost with the whole
-    /// protocol, useful for tests. Both ends are already connected. `identities` gives each
-    /// end's own identity, which the other end sees as its remote identity (default:
-    /// localhost).
+    /// Creates two connections to each other, already connected: over the library's
+    /// in-process buffers ([`PairTransport::InProcess`]: fast, no network or encryption), or
+    /// over real UDP on localhost with the whole protocol ([`PairTransport::UdpLoopback`]),
+    /// useful for tests. `identities` gives each end's own identity, which the other end sees
+    /// as its remote identity (default: localhost).
+    ///
+    #[cfg_attr(feature = "gns", doc = "```")]
+    #[cfg_attr(not(feature = "gns"), doc = "```no_run")]
+    /// # fn main() -> steam_sockets::Result<()> {
+    /// use steam_sockets::{PairTransport, SendFlags, Sockets};
+    /// let sockets = Sockets::init_gns()?;
+    /// let (a, b) = sockets.create_socket_pair(PairTransport::InProcess, None)?;
+    /// a.send(b"hi", SendFlags::RELIABLE)?;
+    /// let mut inbox = Vec::new();
+    /// while inbox.is_empty() {
+    ///     b.receive(&mut inbox, 1)?;
+    /// }
+    /// assert_eq!(&*inbox[0], b"hi");
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] for identities that cannot be represented; [`Error::Failed`]
-    /// if the library refuses.
+    /// [`Error::OutOfRange`] or [`Error::InteriorNul`] for identities that cannot be
+    /// represented; [`Error::Failed`] if the library refuses.
     pub fn create_socket_pair(
         &self,
-        loopback: bool,
+        transport: PairTransport,
         identities: Option<(&NetworkIdentity, &NetworkIdentity)>,
     ) -> Result<(Connection, Connection)> {
-        let identities =
-            identities.map(|(a, b)| Ok::<_, Error>((a.to_raw()?, b.to_raw()?))).transpose()?;
-        // The C API takes each connection's *remote* identity, i.e. the other end's own: swap.
-        let (first_peer, second_peer) = match &identities {
-            Some((one, two)) => (two as *const sys::SteamNetworkingIdentity, one as *const _),
-            None => (std::ptr::null(), std::ptr::null()),
-        };
-        let api = self.api();
-        let (mut one, mut two) =
-            (sys::k_HSteamNetConnection_Invalid, sys::k_HSteamNetConnection_Invalid);
-        routes::create_connection_pair(&self.inner, || {
-            // SAFETY: live interface; the out-pointers are writable; the identity pointers are
-            // null or valid for the call.
-            let ok = unsafe {
-                sys::SteamAPI_ISteamNetworkingSockets_CreateSocketPair(
-                    api.sockets(),
-                    &mut one,
-                    &mut two,
-                    loopback,
-                    first_peer,
-                    second_peer,
-                )
-            };
-            if ok {
-                (one, two)
-            } else {
-                (sys::k_HSteamNetConnection_Invalid, sys::k_HSteamNetConnection_Invalid)
-            }
-        });
-        if one == sys::k_HSteamNetConnection_Invalid || two == sys::k_HSteamNetConnection_Invalid {
-            return Err(Error::Failed { function: "CreateSocketPair" });
-        }
-        let pair = (Connection::new(api, one), Connection::new(api, two));
-        // The call takes no creation options: the handler is attached right after, so the
-        // ends' first change (to connected, during the call) goes wherever the library's
-        // global handler sends it; the later ones come here.
-        if !(events::attach_status_callback(api, one) && events::attach_status_callback(api, two)) {
-            return Err(Error::Failed {
-                function: "SetConfigValue(Callback_ConnectionStatusChanged)",
-            });
-        }
-        Ok(pair)
-    }
-
-    /// Creates a listen socket through `create` with the routing table locked (so no event for
-    /// it can be dispatched before its route exists) and wraps the handle.
-    pub(crate) fn new_listen_socket(
-        &self,
-        function: &'static str,
-        options: &[ConfigValue],
-        create: impl FnOnce(Api, &RawOptions) -> sys::HSteamListenSocket,
-    ) -> Result<ListenSocket> {
-        let options = to_raw_options(options)?.with(events::status_callback_option());
-        let api = self.api();
-        match routes::create_listen_socket(&self.inner, || create(api, &options)) {
-            sys::k_HSteamListenSocket_Invalid => Err(Error::Failed { function }),
-            handle => Ok(ListenSocket::new(api, handle)),
-        }
-    }
-
-    /// Creates an outbound connection through `create`, like `new_listen_socket`.
-    pub(crate) fn new_connection(
-        &self,
-        function: &'static str,
-        options: &[ConfigValue],
-        create: impl FnOnce(Api, &RawOptions) -> sys::HSteamNetConnection,
-    ) -> Result<Connection> {
-        let options = to_raw_options(options)?.with(events::status_callback_option());
-        let api = self.api();
-        match routes::create_connection(&self.inner, || create(api, &options)) {
-            sys::k_HSteamNetConnection_Invalid => Err(Error::Failed { function }),
-            handle => Ok(Connection::new(api, handle)),
-        }
+        let loopback = transport == PairTransport::UdpLoopback;
+        let [one, two] = raw::create_socket_pair(self.api(), self.hub(), loopback, identities)?;
+        Ok((Connection::new(self.api(), one), Connection::new(self.api(), two)))
     }
 
     /// Creates a poll group.
@@ -638,12 +475,17 @@ impl Sockets {
     /// # Errors
     /// [`Error::Failed`] if the library refuses.
     pub fn create_poll_group(&self) -> Result<PollGroup> {
-        // SAFETY: live interface.
-        let handle =
-            unsafe { sys::SteamAPI_ISteamNetworkingSockets_CreatePollGroup(self.api().sockets()) };
-        match handle {
-            sys::k_HSteamNetPollGroup_Invalid => Err(Error::Failed { function: "CreatePollGroup" }),
-            handle => Ok(PollGroup::new(self.api(), handle)),
+        Ok(PollGroup::new(self.api(), raw::create_poll_group(self.api())?))
+    }
+}
+
+impl ServerMode {
+    /// The library's `EServerMode` value.
+    fn to_int(self) -> i32 {
+        match self {
+            ServerMode::NoAuthentication => 1,
+            ServerMode::Authentication => 2,
+            ServerMode::AuthenticationAndSecure => 3,
         }
     }
 }

@@ -188,7 +188,8 @@ pub fn echo_client(server: &str) -> Outcome {
     }
     println!("ECHOED {echoed}");
     let end = EndReason::app(ECHO_END).map_err(err("end reason"))?;
-    conn.close(end, ECHO_BYE, true).map_err(|e| format!("close: {}", e.error))?;
+    conn.close(end, ECHO_BYE, steam_sockets::QueuedMessages::Deliver)
+        .map_err(|e| format!("close: {}", e.error()))?;
     linger(&sockets);
     Ok(())
 }
@@ -336,8 +337,8 @@ pub fn coexist_guest(host: &str) -> Outcome {
         return Err(format!("answers: {answers:?}"));
     }
     for conn in [to_steamworks, to_ours] {
-        conn.close(EndReason::APP_GENERIC, "bye", true)
-            .map_err(|e| format!("close: {}", e.error))?;
+        conn.close(EndReason::APP_GENERIC, "bye", steam_sockets::QueuedMessages::Deliver)
+            .map_err(|e| format!("close: {}", e.error()))?;
     }
     linger(&sockets);
     println!("GUEST both answered");

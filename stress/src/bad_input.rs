@@ -7,9 +7,11 @@ use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use steam_sockets::{
-    ConfigKey, ConfigValue, EndReason, Error, Lane, MAX_LANES, MAX_MESSAGE_SIZE, NetworkAddress,
-    NetworkIdentity, SendFlags, Sockets,
+    CloseError, ConfigKey, ConfigValue, EndReason, Error, Lane, MAX_LANES, MAX_MESSAGE_SIZE,
+    MAX_UNRELIABLE_MESSAGE_SIZE, NetworkAddress, NetworkIdentity, QueuedMessages, SendFlags,
+    Sockets,
 };
 
 use crate::common::{self, DEADLINE, Pair, Report, Rng, Tracker};
@@ -86,42 +88,51 @@ fn bad_input(report: &mut Report) -> Result<(), String> {
     expect(
         r,
         &mut n,
-        "oversize send_on_lane",
-        victim.client.send_on_lane(0, &huge, SendFlags::RELIABLE),
+        "oversize send on a lane",
+        victim.client.send(&huge, SendFlags::RELIABLE.on_lane(0)),
         too_large,
     );
     expect(
         r,
         &mut n,
-        "oversize send_bytes",
-        victim.client.send_bytes(huge.clone().into(), SendFlags::RELIABLE),
+        "oversize send of Bytes",
+        victim.client.send(&Bytes::from(huge.clone()), SendFlags::RELIABLE),
         too_large,
+    );
+    let unreliable = vec![0u8; MAX_UNRELIABLE_MESSAGE_SIZE + 1];
+    expect(
+        r,
+        &mut n,
+        "oversize unreliable send",
+        victim.client.send(&unreliable, SendFlags::UNRELIABLE),
+        |e| matches!(e, Error::MessageTooLarge { max, .. } if *max == MAX_UNRELIABLE_MESSAGE_SIZE),
     );
     bystander.exchange(&sockets)?;
 
     // Lanes: none, too many, zero weight, an index past the end.
     let lane = Lane { priority: 0, weight: 1 };
-    let invalid_arg = |e: &Error| matches!(e, Error::InvalidArgument(_));
-    expect(r, &mut n, "zero lanes", victim.client.configure_lanes(&[]), invalid_arg);
+    let lane_count = |e: &Error| matches!(e, Error::LaneCount { .. });
+    let out_of_range = |e: &Error| matches!(e, Error::OutOfRange { .. });
+    expect(r, &mut n, "zero lanes", victim.client.configure_lanes(&[]), lane_count);
     expect(
         r,
         &mut n,
         "256 lanes",
         victim.client.configure_lanes(&[lane; MAX_LANES + 1]),
-        invalid_arg,
+        lane_count,
     );
     expect(
         r,
         &mut n,
         "lane weight 0",
         victim.client.configure_lanes(&[Lane { priority: 0, weight: 0 }]),
-        invalid_arg,
+        out_of_range,
     );
     expect(
         r,
         &mut n,
         "lane out of range",
-        victim.client.send_on_lane(1, b"x", SendFlags::RELIABLE),
+        victim.client.send(b"x", SendFlags::RELIABLE.on_lane(1)),
         |e| matches!(e, Error::InvalidLane { lane: 1, lanes: 1 }),
     );
     r.ok("configure 3 lanes", victim.client.configure_lanes(&[lane; 3]));
@@ -129,7 +140,7 @@ fn bad_input(report: &mut Report) -> Result<(), String> {
         r,
         &mut n,
         "lane 3 of 3",
-        victim.client.send_on_lane(3, b"x", SendFlags::RELIABLE),
+        victim.client.send(b"x", SendFlags::RELIABLE.on_lane(3)),
         |e| matches!(e, Error::InvalidLane { lane: 3, lanes: 3 }),
     );
     expect(
@@ -137,7 +148,7 @@ fn bad_input(report: &mut Report) -> Result<(), String> {
         &mut n,
         "fewer lanes than configured",
         victim.client.configure_lanes(&[lane; 2]),
-        invalid_arg,
+        lane_count,
     );
     bystander.exchange(&sockets)?;
 
@@ -145,30 +156,29 @@ fn bad_input(report: &mut Report) -> Result<(), String> {
     let nul = |e: &Error| matches!(e, Error::InteriorNul { position: 1, .. });
     expect(r, &mut n, "NUL in name", victim.client.set_name("a\0b"), nul);
     let listener_probe = common::connect_pair(&sockets, &[])?;
-    match listener_probe.client.close(EndReason::APP_GENERIC, "b\0ye", false) {
-        Err(refused) => {
+    match listener_probe.client.close(EndReason::APP_GENERIC, "b\0ye", QueuedMessages::Discard) {
+        Err(CloseError::Refused { error, object }) => {
             n += 1;
-            r.check(nul(&refused.error), || format!("NUL in close debug: {:?}", refused.error));
-            r.check(refused.object.info().is_ok(), || {
-                "close refused but the connection is gone".into()
-            });
+            r.check(nul(&error), || format!("NUL in close debug: {error:?}"));
+            r.check(object.info().is_ok(), || "close refused but the connection is gone".into());
         }
+        Err(CloseError::Destroyed(error)) => r.fail(format!("NUL in close debug: {error:?}")),
         Ok(()) => r.fail("NUL in close debug text was accepted"),
     }
     // Not an application end reason.
-    match listener_probe.server.close(EndReason::from_raw(5003), "", false) {
+    match listener_probe.server.close(EndReason::from_raw(5003), "", QueuedMessages::Discard) {
         Err(refused) => {
             n += 1;
-            r.check(invalid_arg(&refused.error), || {
-                format!("library end reason: {:?}", refused.error)
-            });
+            let error = refused.error();
+            r.check(out_of_range(error), || format!("library end reason: {error:?}"));
         }
         Ok(()) => r.fail("closing with a library end reason was accepted"),
     }
-    expect(r, &mut n, "app end reason 1000 + 1000", EndReason::app(1000), invalid_arg);
+    expect(r, &mut n, "app end reason 1000 + 1000", EndReason::app(1000), out_of_range);
     bystander.exchange(&sockets)?;
 
     // Config values: out of range, NaN, overflow, wrong scope, read-only.
+    let wrong_scope = |e: &Error| matches!(e, Error::WrongScope { .. });
     let checks: [(&str, ConfigValue); 5] = [
         ("loss 150%", ConfigValue::FakePacketLossSend(150.0)),
         ("loss NaN", ConfigValue::FakePacketLossSend(f32::NAN)),
@@ -177,28 +187,32 @@ fn bad_input(report: &mut Report) -> Result<(), String> {
         ("read-only MTU data size", ConfigValue::MtuDataSize(1000)),
     ];
     for (case, value) in checks {
-        expect(r, &mut n, case, sockets.set_global_config(&value), invalid_arg);
+        let refused = |e: &Error| match e {
+            Error::ReadOnly { key, .. } => *key == ConfigKey::MtuDataSize,
+            other => out_of_range(other),
+        };
+        expect(r, &mut n, case, sockets.set_global_config(&value), refused);
     }
     expect(
         r,
         &mut n,
         "global value on a connection",
         victim.client.set_config(&ConfigValue::FakePacketLossSend(1.0)),
-        invalid_arg,
+        wrong_scope,
     );
     expect(
         r,
         &mut n,
         "global value as an option",
         sockets.connect_ip("127.0.0.1:9", &[ConfigValue::FakePacketLagSend(Duration::ZERO)]),
-        invalid_arg,
+        wrong_scope,
     );
     expect(
         r,
         &mut n,
         "global key read on a connection",
         victim.client.config(ConfigKey::FakePacketLossSend),
-        invalid_arg,
+        wrong_scope,
     );
     expect(
         r,
@@ -228,7 +242,8 @@ fn bad_input(report: &mut Report) -> Result<(), String> {
     );
 
     // Steam-only functions on GNS.
-    let unsupported = |e: &Error| matches!(e, Error::Unsupported { backend: "gns", .. });
+    let unsupported =
+        |e: &Error| matches!(e, Error::Unsupported { backend: steam_sockets::Backend::Gns, .. });
     expect(r, &mut n, "init Steam client", Sockets::init_steam_client(), unsupported);
     expect(r, &mut n, "FakeIP request", sockets.begin_async_request_fake_ip(1), unsupported);
     expect(r, &mut n, "hosted server port", sockets.hosted_dedicated_server_port(), unsupported);
@@ -237,7 +252,7 @@ fn bad_input(report: &mut Report) -> Result<(), String> {
 
     // Empty messages are not errors: they arrive as empty messages.
     r.ok("empty message, copied", victim.client.send(b"", SendFlags::RELIABLE));
-    r.ok("empty message, shared", victim.client.send_bytes(Vec::new().into(), SendFlags::RELIABLE));
+    r.ok("empty message, shared", victim.client.send(&Bytes::new(), SendFlags::RELIABLE));
     let start = Instant::now();
     let mut inbox = Vec::new();
     while inbox.len() < 2 && start.elapsed() < DEADLINE {

@@ -63,7 +63,8 @@ impl Progress {
 }
 
 /// Options that let a loopback connection go fast: a send rate cap far above the 256 KiB/s
-/// default (the rate itself is still set from the ping, see DESIGN.md) and a receive queue
+/// default (GNS still sets the rate itself from the ping, once, when the connection connects:
+/// see the benchmark's "Settings") and a receive queue
 /// that does not stall fast UDP.
 pub fn fast_options() -> Vec<ConfigValue> {
     vec![

@@ -87,7 +87,7 @@ fn one_profile(
             let seq = next[usize::from(stream)];
             let flags = if reliable { SendFlags::RELIABLE } else { SendFlags::UNRELIABLE };
             let data = common::payload(u32::from(stream), seq, len);
-            match pair.client.send_on_lane(lane, &data, flags) {
+            match pair.client.send(&data, flags.on_lane(lane)) {
                 Ok(_) => {
                     next[usize::from(stream)] += 1;
                     sent += 1;

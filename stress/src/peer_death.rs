@@ -200,9 +200,11 @@ fn serve(
     }
     let queued = first.realtime_status().map(|s| s.pending_reliable).unwrap_or(0);
     first
-        .close(EndReason::APP_GENERIC, "done, lingering", true)
-        .map_err(|e| e.error.to_string())?;
-    second.close(EndReason::APP_GENERIC, "done", false).map_err(|e| e.error.to_string())?;
+        .close(EndReason::APP_GENERIC, "done, lingering", steam_sockets::QueuedMessages::Deliver)
+        .map_err(|e| e.error().to_string())?;
+    second
+        .close(EndReason::APP_GENERIC, "done", steam_sockets::QueuedMessages::Discard)
+        .map_err(|e| e.error().to_string())?;
     report.check(queued > 0, || "nothing was still queued at the linger close".into());
     // Both survivors report what they received, then exit.
     let mut lingered = 0;

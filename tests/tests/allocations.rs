@@ -90,7 +90,7 @@ fn exchange(
 #[test]
 fn steady_send_and_receive_loops_allocate_nothing_per_message() {
     let sockets = Sockets::init_gns().unwrap();
-    let (a, b) = sockets.create_socket_pair(false, None).unwrap();
+    let (a, b) = sockets.create_socket_pair(steam_sockets::PairTransport::InProcess, None).unwrap();
     let mut inbox: Vec<Message> = Vec::with_capacity(64);
     let payload = [7u8; 64];
     let shared = Bytes::from(vec![9u8; 64]);
@@ -99,7 +99,7 @@ fn steady_send_and_receive_loops_allocate_nothing_per_message() {
         a.send(&payload, SendFlags::RELIABLE).unwrap();
     };
     let send_shared = |_| {
-        a.send_bytes(shared.clone(), SendFlags::RELIABLE).unwrap();
+        a.send(&shared, SendFlags::RELIABLE).unwrap();
     };
     let send_batched = |_| {
         let message = Outgoing {
@@ -126,7 +126,7 @@ fn steady_send_and_receive_loops_allocate_nothing_per_message() {
     let control = allocations_in(|| drop(std::hint::black_box(vec![0u8; 16])));
 
     println!(
-        "allocations per {MESSAGES} messages: send+receive {copied}, send_bytes+receive {zero_copy}, \
+        "allocations per {MESSAGES} messages: send+receive {copied}, send(&Bytes)+receive {zero_copy}, \
          send_messages(Bytes)+receive {batched} (control: {control})"
     );
     assert_eq!(control, 1);

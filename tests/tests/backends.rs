@@ -16,8 +16,9 @@ fn game_server_config() -> GameServerConfig {
 #[cfg(feature = "gns")]
 #[test]
 fn steam_entry_points_are_unsupported_on_gns() {
-    assert_eq!(steam_sockets::BACKEND, "gns");
-    let unsupported = |function| Error::Unsupported { backend: "gns", function };
+    assert_eq!(steam_sockets::BACKEND, steam_sockets::Backend::Gns);
+    let unsupported =
+        |function| Error::Unsupported { backend: steam_sockets::Backend::Gns, function };
     assert_eq!(Sockets::init_steam_client().unwrap_err(), unsupported("SteamAPI_InitFlat"));
     assert_eq!(
         Sockets::attach_steam_client().unwrap_err(),
@@ -50,7 +51,7 @@ fn gns_reports_its_interface_kind() {
 #[cfg(feature = "steam")]
 #[test]
 fn without_a_steam_client_every_steam_entry_point_fails_with_a_typed_error() {
-    assert_eq!(steam_sockets::BACKEND, "steam");
+    assert_eq!(steam_sockets::BACKEND, steam_sockets::Backend::Steam);
     // Nothing initialised Steam, so there is nothing to attach to.
     assert_eq!(
         Sockets::attach_steam_client().unwrap_err(),
@@ -82,7 +83,10 @@ fn without_a_steam_client_every_steam_entry_point_fails_with_a_typed_error() {
     ));
     assert_eq!(
         Sockets::init_gns().unwrap_err(),
-        Error::Unsupported { backend: "steam", function: "GameNetworkingSockets_Init" }
+        Error::Unsupported {
+            backend: steam_sockets::Backend::Steam,
+            function: "GameNetworkingSockets_Init"
+        }
     );
 }
 

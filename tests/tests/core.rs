@@ -81,7 +81,13 @@ fn dropping_an_incoming_request_rejects_it() {
 fn close_reason_and_debug_text_reach_the_other_side() {
     let pair = Pair::connect(&[]);
     let client_id = pair.client.id();
-    pair.server.close(EndReason::app_exception(7).unwrap(), "kicked: cheating", false).unwrap();
+    pair.server
+        .close(
+            EndReason::app_exception(7).unwrap(),
+            "kicked: cheating",
+            steam_sockets::QueuedMessages::Discard,
+        )
+        .unwrap();
     let change = wait_for_state(&pair.sockets, client_id, ConnectionState::ClosedByPeer);
     assert_eq!(change.old_state, ConnectionState::Connected);
     assert_eq!(change.info.end_reason.raw(), 2007);
@@ -108,7 +114,9 @@ fn linger_delivers_queued_reliable_messages_before_closing() {
         pair.client.send(&payload, SendFlags::RELIABLE).unwrap();
     }
     // 256 KiB at 64 KiB/s: most of it is still queued when the close is requested.
-    pair.client.close(EndReason::APP_GENERIC, "done", true).unwrap();
+    pair.client
+        .close(EndReason::APP_GENERIC, "done", steam_sockets::QueuedMessages::Deliver)
+        .unwrap();
     let got = receive_n(&pair.sockets, &pair.server, 16);
     assert!(got.iter().all(|m| m.len() == payload.len() && m.iter().all(|&b| b == 7)));
 }
@@ -131,7 +139,7 @@ fn each_state_transition_is_delivered_exactly_once() {
         client_states.last().map(|&(_, new)| new == ConnectionState::Connected).filter(|&c| c)
     });
     let server = server.unwrap();
-    server.close(EndReason::APP_GENERIC, "bye", false).unwrap();
+    server.close(EndReason::APP_GENERIC, "bye", steam_sockets::QueuedMessages::Discard).unwrap();
     wait_for_state(&sockets, client.id(), ConnectionState::ClosedByPeer);
     // Nothing more arrives for the client afterwards, and nothing arrived twice.
     std::thread::sleep(Duration::from_millis(50));
@@ -177,7 +185,9 @@ fn events_go_to_the_sockets_that_created_the_object() {
 fn accepting_after_the_peer_gave_up_is_a_typed_error() {
     let Request { sockets, listener: _listener, client, request } = Request::connect();
     let id = request.id();
-    client.close(EndReason::APP_GENERIC, "never mind", false).unwrap();
+    client
+        .close(EndReason::APP_GENERIC, "never mind", steam_sockets::QueuedMessages::Discard)
+        .unwrap();
     wait_for_state(&sockets, id, ConnectionState::ClosedByPeer);
     let err = request.accept().unwrap_err();
     assert!(matches!(err, Error::NotConnected { function: "AcceptConnection", .. }), "{err:?}");

@@ -161,8 +161,11 @@ fn library_assertions_reach_standard_error_at_once() {
         // the way a fatal one does, which would end the process before the log thread ran.
         let sockets = Sockets::init_gns().unwrap();
         sockets.set_debug_output(DebugOutputLevel::Bug).unwrap();
-        let pairs: Vec<_> =
-            (0..60).map(|_| sockets.create_socket_pair(false, None).unwrap()).collect();
+        let pairs: Vec<_> = (0..60)
+            .map(|_| {
+                sockets.create_socket_pair(steam_sockets::PairTransport::InProcess, None).unwrap()
+            })
+            .collect();
         drop(pairs);
         return;
     }

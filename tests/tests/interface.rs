@@ -18,7 +18,7 @@ fn gns() -> Sockets {
 #[test]
 fn an_in_process_socket_pair_talks_over_loopback_buffers() {
     let sockets = gns();
-    let (a, b) = sockets.create_socket_pair(false, None).unwrap();
+    let (a, b) = sockets.create_socket_pair(steam_sockets::PairTransport::InProcess, None).unwrap();
     assert!(a.info().unwrap().flags.contains(ConnectionFlags::LOOPBACK_BUFFERS));
     a.send(b"over buffers", SendFlags::RELIABLE).unwrap();
     assert_eq!(&*receive_n(&sockets, &b, 1)[0], b"over buffers");
@@ -31,7 +31,9 @@ fn a_udp_socket_pair_uses_real_loopback_and_the_given_identities() {
     let sockets = gns();
     let alice = NetworkIdentity::GenericString("alice".into());
     let bob = NetworkIdentity::GenericString("bob".into());
-    let (a, b) = sockets.create_socket_pair(true, Some((&alice, &bob))).unwrap();
+    let (a, b) = sockets
+        .create_socket_pair(steam_sockets::PairTransport::UdpLoopback, Some((&alice, &bob)))
+        .unwrap();
     let info = a.info().unwrap();
     assert!(!info.flags.contains(ConnectionFlags::LOOPBACK_BUFFERS));
     assert!(info.remote_addr.unwrap().ip().is_loopback());
@@ -44,7 +46,7 @@ fn a_udp_socket_pair_uses_real_loopback_and_the_given_identities() {
 #[test]
 fn names_and_user_data_round_trip() {
     let sockets = gns();
-    let (a, b) = sockets.create_socket_pair(false, None).unwrap();
+    let (a, b) = sockets.create_socket_pair(steam_sockets::PairTransport::InProcess, None).unwrap();
     assert_eq!(a.user_data().unwrap(), -1, "the default");
     a.set_name("player one").unwrap();
     assert_eq!(a.name().unwrap(), "player one");
@@ -87,31 +89,36 @@ fn detailed_status_names_the_remote_address() {
 #[test]
 fn lane_configuration_is_checked() {
     let sockets = gns();
-    let (a, _b) = sockets.create_socket_pair(false, None).unwrap();
-    assert!(matches!(a.configure_lanes(&[]), Err(Error::InvalidArgument(_))));
+    let (a, _b) =
+        sockets.create_socket_pair(steam_sockets::PairTransport::InProcess, None).unwrap();
+    assert!(matches!(a.configure_lanes(&[]), Err(Error::LaneCount { requested: 0, current: 1 })));
     assert!(matches!(
         a.configure_lanes(&[Lane { priority: 0, weight: 0 }]),
-        Err(Error::InvalidArgument(_))
+        Err(Error::OutOfRange { what: "lane weight", .. })
     ));
     let too_many = vec![Lane { priority: 0, weight: 1 }; 256];
-    assert!(matches!(a.configure_lanes(&too_many), Err(Error::InvalidArgument(_))));
+    assert!(matches!(a.configure_lanes(&too_many), Err(Error::LaneCount { requested: 256, .. })));
     a.configure_lanes(&too_many[..255]).unwrap();
     assert_eq!(a.lane_count(), 255);
     assert!(
-        matches!(a.configure_lanes(&too_many[..3]), Err(Error::InvalidArgument(_))),
+        matches!(
+            a.configure_lanes(&too_many[..3]),
+            Err(Error::LaneCount { requested: 3, current: 255 })
+        ),
         "cannot remove lanes"
     );
     assert_eq!(
-        a.send_on_lane(255, b"x", SendFlags::RELIABLE),
+        a.send(b"x", SendFlags::RELIABLE.on_lane(255)),
         Err(Error::InvalidLane { lane: 255, lanes: 255 })
     );
-    assert!(a.send_on_lane(254, b"x", SendFlags::RELIABLE).is_ok());
+    assert!(a.send(b"x", SendFlags::RELIABLE.on_lane(254)).is_ok());
 }
 
 /// A UDP pair whose sender is throttled, so lanes compete for bandwidth.
 fn throttled_pair(lanes: &[Lane]) -> (Sockets, Connection, Connection) {
     let sockets = gns();
-    let (a, b) = sockets.create_socket_pair(true, None).unwrap();
+    let (a, b) =
+        sockets.create_socket_pair(steam_sockets::PairTransport::UdpLoopback, None).unwrap();
     a.set_config(&ConfigValue::SendRateMin(200_000)).unwrap();
     a.set_config(&ConfigValue::SendRateMax(200_000)).unwrap();
     a.set_config(&ConfigValue::SendBufferSize(8 << 20)).unwrap();
@@ -126,10 +133,10 @@ fn a_higher_priority_lane_overtakes_a_queued_lower_one() {
         throttled_pair(&[Lane { priority: 10, weight: 1 }, Lane { priority: 0, weight: 1 }]);
     let bulk = vec![0u8; 8 * 1024];
     for _ in 0..40 {
-        a.send_on_lane(0, &bulk, SendFlags::RELIABLE).unwrap();
+        a.send(&bulk, SendFlags::RELIABLE.on_lane(0)).unwrap();
     }
     for _ in 0..5 {
-        a.send_on_lane(1, b"urgent", SendFlags::RELIABLE).unwrap();
+        a.send(b"urgent", SendFlags::RELIABLE.on_lane(1)).unwrap();
     }
 
     let got = receive_n(&sockets, &b, 45);
@@ -151,8 +158,8 @@ fn equal_priority_lanes_share_bandwidth_by_weight() {
         throttled_pair(&[Lane { priority: 0, weight: 3 }, Lane { priority: 0, weight: 1 }]);
     let chunk = vec![0u8; 4 * 1024];
     for _ in 0..40 {
-        a.send_on_lane(0, &chunk, SendFlags::RELIABLE).unwrap();
-        a.send_on_lane(1, &chunk, SendFlags::RELIABLE).unwrap();
+        a.send(&chunk, SendFlags::RELIABLE.on_lane(0)).unwrap();
+        a.send(&chunk, SendFlags::RELIABLE.on_lane(1)).unwrap();
     }
     let got = receive_n(&sockets, &b, 80);
     // While both lanes are busy (the first half of the traffic), lane 0 gets about 3/4.
@@ -166,7 +173,7 @@ fn realtime_status_reports_each_lane_queue() {
     let (_sockets, a, _b) = throttled_pair(&[Lane { priority: 0, weight: 1 }; 3]);
     let bulk = vec![0u8; 64 * 1024];
     for _ in 0..4 {
-        a.send_on_lane(2, &bulk, SendFlags::RELIABLE).unwrap();
+        a.send(&bulk, SendFlags::RELIABLE.on_lane(2)).unwrap();
     }
     let status = a.realtime_status().unwrap();
     assert_eq!(status.lanes.len(), 3);
@@ -183,8 +190,8 @@ fn realtime_status_reports_each_lane_queue() {
 #[test]
 fn batch_sends_report_each_message_and_deliver_the_good_ones() {
     let sockets = gns();
-    let (a, b) = sockets.create_socket_pair(false, None).unwrap();
-    let (c, d) = sockets.create_socket_pair(false, None).unwrap();
+    let (a, b) = sockets.create_socket_pair(steam_sockets::PairTransport::InProcess, None).unwrap();
+    let (c, d) = sockets.create_socket_pair(steam_sockets::PairTransport::InProcess, None).unwrap();
     let big = vec![0u8; steam_sockets::MAX_MESSAGE_SIZE + 1];
     let batch = [
         Outgoing { connection: &a, data: b"one".into(), flags: SendFlags::RELIABLE, lane: 0 },
@@ -217,7 +224,7 @@ fn batch_sends_report_each_message_and_deliver_the_good_ones() {
 #[test]
 fn batches_larger_than_one_library_call_keep_order_and_results() {
     let sockets = gns();
-    let (a, b) = sockets.create_socket_pair(false, None).unwrap();
+    let (a, b) = sockets.create_socket_pair(steam_sockets::PairTransport::InProcess, None).unwrap();
     let payloads: Vec<[u8; 2]> = (0..200u16).map(|i| i.to_le_bytes()).collect();
     let batch: Vec<Outgoing> = payloads
         .iter()
@@ -321,8 +328,12 @@ fn p2p_listen_sockets_work_and_signaling_produces_signals_for_the_application() 
 #[test]
 fn steam_only_functions_are_unsupported_on_gns() {
     let sockets = gns();
-    let (a, _b) = sockets.create_socket_pair(false, None).unwrap();
-    let unsupported = |function: &'static str| Error::Unsupported { backend: "gns", function };
+    let (a, _b) =
+        sockets.create_socket_pair(steam_sockets::PairTransport::InProcess, None).unwrap();
+    let unsupported = |function: &'static str| Error::Unsupported {
+        backend: steam_sockets::Backend::Gns,
+        function,
+    };
     let id = NetworkIdentity::GenericString("server".into());
     assert_eq!(sockets.begin_async_request_fake_ip(1), Err(unsupported("BeginAsyncRequestFakeIP")));
     for (events, key) in [
@@ -378,8 +389,9 @@ fn steam_only_functions_are_unsupported_on_gns() {
 #[test]
 fn after_a_connections_first_failure_its_later_batch_messages_are_not_attempted() {
     let sockets = gns();
-    let (a, b) = sockets.create_socket_pair(true, None).unwrap();
-    let (c, d) = sockets.create_socket_pair(false, None).unwrap();
+    let (a, b) =
+        sockets.create_socket_pair(steam_sockets::PairTransport::UdpLoopback, None).unwrap();
+    let (c, d) = sockets.create_socket_pair(steam_sockets::PairTransport::InProcess, None).unwrap();
     a.set_config(&ConfigValue::SendRateMin(16 * 1024)).unwrap();
     a.set_config(&ConfigValue::SendRateMax(16 * 1024)).unwrap();
     a.set_config(&ConfigValue::SendBufferSize(4096)).unwrap();

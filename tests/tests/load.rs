@@ -36,7 +36,8 @@ fn send_until_refused(conn: &Connection, message: &[u8]) -> usize {
 fn reliable_sends_stop_at_the_backlog_limit_and_resume_once_the_library_has_room() {
     let _serial = serial();
     let sockets = Sockets::init_gns().unwrap();
-    let (a, b) = sockets.create_socket_pair(true, None).unwrap();
+    let (a, b) =
+        sockets.create_socket_pair(steam_sockets::PairTransport::UdpLoopback, None).unwrap();
     a.set_config(&ConfigValue::SendBufferSize(64 << 20)).unwrap();
     // Nothing else bounds empty messages (the send buffer counts bytes): the backlog limit is
     // what refuses them while the library still holds some.

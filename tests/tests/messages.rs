@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use steam_sockets::{
-    ConfigValue, ConnectionState, EndReason, Error, Event, MAX_MESSAGE_SIZE, NetworkIdentity,
-    SendFlags, Sockets,
+    CloseError, ConfigKey, ConfigValue, ConnectionState, EndReason, Error, Event, MAX_MESSAGE_SIZE,
+    NetworkIdentity, QueuedMessages, SendFlags, Sockets,
 };
 use steam_sockets_tests::{Pair, Request, listen, pump_until, receive_n, wait_for_state};
 
@@ -80,7 +80,7 @@ fn handles_destroyed_with_their_listen_socket_give_typed_errors() {
     // still ours, and every call reports the dead handle instead of crashing.
     assert_eq!(
         server.send(b"x", SendFlags::RELIABLE),
-        Err(Error::InvalidHandle { function: "SendMessageToConnection" })
+        Err(Error::InvalidHandle { function: "SendMessages" })
     );
     assert_eq!(server.info().unwrap_err(), Error::InvalidHandle { function: "GetConnectionInfo" });
     let mut buf = Vec::new();
@@ -92,8 +92,15 @@ fn handles_destroyed_with_their_listen_socket_give_typed_errors() {
     assert!(matches!(server.flush(), Err(Error::InvalidHandle { .. })));
     let group = sockets.create_poll_group().unwrap();
     assert!(matches!(server.set_poll_group(Some(&group)), Err(Error::InvalidHandle { .. })));
-    let refused = server.close(EndReason::APP_GENERIC, "late", false).unwrap_err();
-    assert_eq!(refused.error, Error::InvalidHandle { function: "CloseConnection" });
+    let refused =
+        server.close(EndReason::APP_GENERIC, "late", QueuedMessages::Discard).unwrap_err();
+    assert!(
+        matches!(
+            &refused,
+            CloseError::Destroyed(Error::InvalidHandle { function: "CloseConnection" })
+        ),
+        "{refused:?}"
+    );
     // The library drops those connections without telling the peer; the client finds out.
     let change = wait_for_state(&sockets, client.id(), ConnectionState::ProblemDetectedLocally);
     let reason = change.info.close_reason().unwrap();
@@ -104,9 +111,11 @@ fn handles_destroyed_with_their_listen_socket_give_typed_errors() {
 #[test]
 fn interior_nul_in_a_close_text_is_refused_and_the_connection_kept() {
     let pair = Pair::connect(&[]);
-    let refused = pair.client.close(EndReason::APP_GENERIC, "bad\0text", false).unwrap_err();
-    assert_eq!(refused.error, Error::InteriorNul { what: "close debug text", position: 3 });
-    let client = refused.object;
+    let refused = pair.client.close(EndReason::APP_GENERIC, "bad\0text", QueuedMessages::Discard);
+    let Err(CloseError::Refused { error, object: client }) = refused else {
+        panic!("not refused: {refused:?}")
+    };
+    assert_eq!(error, Error::InteriorNul { what: "close debug text", position: 3 });
     client.send(b"alive", SendFlags::RELIABLE).unwrap();
     assert_eq!(&*receive_n(&pair.sockets, &pair.server, 1)[0], b"alive");
 }
@@ -114,11 +123,17 @@ fn interior_nul_in_a_close_text_is_refused_and_the_connection_kept() {
 #[test]
 fn a_reject_with_bad_arguments_hands_the_request_back() {
     let Request { sockets, listener: _listener, client, request } = Request::connect();
-    let refused = request.reject(EndReason::REMOTE_TIMEOUT, "not an app code").unwrap_err();
-    assert!(matches!(refused.error, Error::InvalidArgument(_)));
-    let refused = refused.object.reject(EndReason::APP_GENERIC, "nul\0").unwrap_err();
-    assert!(matches!(refused.error, Error::InteriorNul { .. }));
-    let server = refused.object.accept().unwrap();
+    let refused = request.reject(EndReason::REMOTE_TIMEOUT, "not an app code");
+    let Err(CloseError::Refused { error, object: request }) = refused else {
+        panic!("not refused: {refused:?}")
+    };
+    assert!(matches!(error, Error::OutOfRange { what: "close reason", .. }), "{error:?}");
+    let refused = request.reject(EndReason::APP_GENERIC, "nul\0");
+    let Err(CloseError::Refused { error, object: request }) = refused else {
+        panic!("not refused: {refused:?}")
+    };
+    assert!(matches!(error, Error::InteriorNul { .. }));
+    let server = request.accept().unwrap();
     wait_for_state(&sockets, client.id(), ConnectionState::Connected);
     drop(server);
 }
@@ -128,7 +143,10 @@ fn end_reasons_outside_the_application_range_are_refused() {
     assert_eq!(EndReason::app(0).unwrap().raw(), 1000);
     assert_eq!(EndReason::app(999).unwrap().raw(), 1999);
     assert_eq!(EndReason::app_exception(5).unwrap().raw(), 2005);
-    assert!(matches!(EndReason::app(1000), Err(Error::InvalidArgument(_))));
+    assert!(matches!(
+        EndReason::app(1000),
+        Err(Error::OutOfRange { what: "application end code", .. })
+    ));
     assert!(EndReason::app_exception(1000).is_err());
     assert!(EndReason::MISC_TIMEOUT.is_timeout() && !EndReason::MISC_TIMEOUT.is_app());
 }
@@ -152,9 +170,15 @@ fn unparsable_addresses_are_typed_errors() {
 }
 
 #[test]
-fn listening_needs_an_explicit_free_port() {
+fn listening_on_port_0_picks_a_free_port_and_a_taken_port_is_refused() {
     let sockets = Sockets::init_gns().unwrap();
-    assert!(matches!(sockets.listen_ip("127.0.0.1:0", &[]), Err(Error::InvalidArgument(_))));
+    let any = sockets.listen_ip("127.0.0.1:0", &[]).unwrap();
+    let picked = any.local_addr().unwrap();
+    assert_eq!(picked.ip(), std::net::Ipv4Addr::LOCALHOST);
+    assert_ne!(picked.port(), 0, "local_addr reports the port the system picked");
+    // The library holds that port: nothing else can bind it while the socket lives.
+    assert!(std::net::UdpSocket::bind(picked).is_err(), "{picked} is not bound");
+    drop(any);
     let listener = listen(&sockets, &[]);
     let taken = listener.local_addr().unwrap();
     assert_eq!(
@@ -167,8 +191,12 @@ fn listening_needs_an_explicit_free_port() {
 fn out_of_range_options_are_refused_before_reaching_the_library() {
     let sockets = Sockets::init_gns().unwrap();
     let err =
+        sockets.connect_ip("127.0.0.1:1", &[ConfigValue::SendBufferSize(u32::MAX)]).unwrap_err();
+    assert!(matches!(err, Error::OutOfRange { what: "SendBufferSize", .. }), "{err:?}");
+    // A global value is refused as a creation option, whatever its value.
+    let err =
         sockets.connect_ip("127.0.0.1:1", &[ConfigValue::FakePacketLossSend(250.0)]).unwrap_err();
-    assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
+    assert!(matches!(err, Error::WrongScope { key: ConfigKey::FakePacketLossSend, .. }), "{err:?}");
 }
 
 #[test]
@@ -179,7 +207,7 @@ fn identities_with_interior_nul_or_too_long_are_refused() {
     ));
     assert!(matches!(
         Sockets::init_gns_with_identity(&NetworkIdentity::GenericString("x".repeat(40))),
-        Err(Error::InvalidArgument(_))
+        Err(Error::OutOfRange { what: "generic string identity", .. })
     ));
 }
 
@@ -238,7 +266,7 @@ fn messages_are_send_and_outlive_their_connection() {
 #[test]
 fn a_panic_while_handling_an_event_stays_in_rust_and_the_library_keeps_working() {
     let pair = Pair::connect(&[]);
-    pair.server.close(EndReason::APP_GENERIC, "trigger an event", false).unwrap();
+    pair.server.close(EndReason::APP_GENERIC, "trigger an event", QueuedMessages::Discard).unwrap();
     let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         pump_until(&pair.sockets, |event| -> Option<()> {
             if let Event::ConnectionStatus(_) = event {
@@ -288,7 +316,9 @@ fn a_message_names_its_sender() {
     let sockets = Sockets::init_gns().unwrap();
     let alice = NetworkIdentity::GenericString("alice".into());
     let bob = NetworkIdentity::GenericString("bob".into());
-    let (a, b) = sockets.create_socket_pair(false, Some((&alice, &bob))).unwrap();
+    let (a, b) = sockets
+        .create_socket_pair(steam_sockets::PairTransport::InProcess, Some((&alice, &bob)))
+        .unwrap();
     a.send(b"from alice", SendFlags::RELIABLE).unwrap();
     b.send(b"from bob", SendFlags::RELIABLE).unwrap();
     assert_eq!(receive_n(&sockets, &b, 1)[0].peer(), alice);

@@ -5,12 +5,15 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use steam_sockets::{Connection, Error, MAX_MESSAGE_SIZE, Outgoing, SendFlags, Sockets};
+use steam_sockets::{
+    Connection, Error, MAX_MESSAGE_SIZE, Outgoing, PairTransport, SendFlags, Sockets,
+};
 use steam_sockets_tests::{DEADLINE, receive_n};
 
 fn pair(loopback: bool) -> (Sockets, Connection, Connection) {
     let sockets = Sockets::init_gns().unwrap();
-    let (a, b) = sockets.create_socket_pair(loopback, None).unwrap();
+    let transport = if loopback { PairTransport::UdpLoopback } else { PairTransport::InProcess };
+    let (a, b) = sockets.create_socket_pair(transport, None).unwrap();
     (sockets, a, b)
 }
 
@@ -28,7 +31,7 @@ fn wait_released(sockets: &Sockets, bytes: &mut Bytes) {
 fn an_in_process_receiver_reads_the_senders_buffer_itself() {
     let (sockets, a, b) = pair(false);
     let mut payload = Bytes::from(vec![42u8; 4096]);
-    a.send_bytes(payload.clone(), SendFlags::RELIABLE).unwrap();
+    a.send(&payload, SendFlags::RELIABLE).unwrap();
     let got = receive_n(&sockets, &b, 1);
     assert_eq!(got[0].data(), &payload[..]);
     assert_eq!(got[0].data().as_ptr(), payload.as_ptr(), "no copy anywhere on the way");
@@ -43,7 +46,7 @@ fn shared_payloads_arrive_intact_over_udp_and_are_released() {
     let mut payload = Bytes::from((0..200_000u32).map(|i| (i % 251) as u8).collect::<Vec<_>>());
     // Two fit in the default 512 KiB send buffer.
     for _ in 0..2 {
-        a.send_bytes(payload.clone(), SendFlags::RELIABLE).unwrap();
+        a.send(&payload, SendFlags::RELIABLE).unwrap();
     }
     let got = receive_n(&sockets, &b, 2);
     assert!(got.iter().all(|m| m.data() == &payload[..]));
@@ -53,7 +56,9 @@ fn shared_payloads_arrive_intact_over_udp_and_are_released() {
 #[test]
 fn one_payload_broadcast_to_many_connections_shares_one_buffer() {
     let sockets = Sockets::init_gns().unwrap();
-    let pairs: Vec<_> = (0..4).map(|_| sockets.create_socket_pair(false, None).unwrap()).collect();
+    let pairs: Vec<_> = (0..4)
+        .map(|_| sockets.create_socket_pair(steam_sockets::PairTransport::InProcess, None).unwrap())
+        .collect();
     let mut snapshot = Bytes::from(b"world state 42".to_vec());
     let batch: Vec<Outgoing> = pairs
         .iter()
@@ -78,16 +83,13 @@ fn one_payload_broadcast_to_many_connections_shares_one_buffer() {
 fn refused_shared_payloads_are_not_kept() {
     let (sockets, a, b) = pair(false);
     let big = Bytes::from(vec![0u8; MAX_MESSAGE_SIZE + 1]);
-    assert!(matches!(
-        a.send_bytes(big.clone(), SendFlags::RELIABLE),
-        Err(Error::MessageTooLarge { .. })
-    ));
+    assert!(matches!(a.send(&big, SendFlags::RELIABLE), Err(Error::MessageTooLarge { .. })));
     assert!(big.is_unique());
     // A message the library refuses (dead connection) is released by the library.
     let mut payload = Bytes::from(vec![1u8; 100]);
     drop(b);
     let dead = loop {
-        match a.send_bytes(payload.clone(), SendFlags::RELIABLE) {
+        match a.send(&payload, SendFlags::RELIABLE) {
             Ok(_) => std::thread::sleep(Duration::from_millis(1)),
             Err(e) => break e,
         }
@@ -99,7 +101,7 @@ fn refused_shared_payloads_are_not_kept() {
 #[test]
 fn empty_shared_payloads_are_delivered_empty() {
     let (sockets, a, b) = pair(false);
-    a.send_bytes(Bytes::new(), SendFlags::RELIABLE).unwrap();
+    a.send(&Bytes::new(), SendFlags::RELIABLE).unwrap();
     let got = receive_n(&sockets, &b, 1);
     assert!(got[0].is_empty());
 }
@@ -137,7 +139,7 @@ fn payloads_sent_from_threads_that_exit_are_released_wherever_the_library_finish
                 let (a, payload) = (&a, &payload);
                 scope.spawn(move || {
                     for _ in 0..250 {
-                        a.send_bytes(payload.clone(), SendFlags::RELIABLE).unwrap();
+                        a.send(payload, SendFlags::RELIABLE).unwrap();
                     }
                 });
             }

@@ -7,9 +7,15 @@
 //!   runs (GNS), every example run on Steam without a Steam client (a clean error expected;
 //!   see `examples.rs`), the stress short form and the Steam suite. Ends with one line
 //!   `tests: N passed, M failed`.
-//! * `ci`:    `test`, then clippy and rustdoc with warnings denied on both backends, and
-//!   `cargo fmt --check`. Clippy on GNS also lints the benchmark package (not run in CI). Then
-//!   the release checks (`release.rs`): `publish-check`, `msrv`, `licenses`.
+//! * `ci`:    `layout` first (it needs no build), then `test`, then clippy and rustdoc with
+//!   warnings denied on both backends, and `cargo fmt --check`. Clippy on GNS also lints the
+//!   benchmark package (not run in CI). Then the release checks (`release.rs`):
+//!   `publish-check`, `msrv`, `licenses`.
+//! * `layout`: the source layout of `steam-sockets/src` (`layout.rs`): no `sys::` outside
+//!   `src/raw/`, no import cycle between files, no import through the crate root's re-exports,
+//!   no file over 600 lines of non-test code, a `// SAFETY:` comment on every `unsafe` block
+//!   passed to `try_call!` / `c_call!`. One `LAYOUT violation: ...` line per violation and a
+//!   summary; `--graph` also prints each file's line count and imported modules.
 //! * `publish-check`: `cargo publish --dry-run` of the published crates, and their contents.
 //! * `msrv`: dependencies' `rust-version` against ours, and no `let` chains (clippy's
 //!   `incompatible_msrv` runs with clippy in `ci`).
@@ -25,6 +31,7 @@
 //!   skipped, and said so, when not root or without that source. `test` runs it too.
 
 mod examples;
+mod layout;
 mod release;
 mod steam;
 mod stress;
@@ -74,10 +81,11 @@ fn main() -> ExitCode {
         Some("publish-check") => release::publish_check(),
         Some("msrv") => release::msrv(),
         Some("licenses") => release::licenses(),
+        Some("layout") => layout::layout(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask <setup|demo|test|ci|bench [bench options]|stress [stress \
-                 options]|steam|publish-check|msrv|licenses>"
+                 options]|steam|publish-check|msrv|licenses|layout [--graph]>"
             );
             return ExitCode::from(2);
         }
@@ -254,6 +262,8 @@ fn run_tests() -> Tally {
 }
 
 fn ci() -> Result {
+    // The source layout (`layout.rs`): text only, no build, so before the long test runs.
+    layout::layout(&[])?;
     let tally = run_tests();
     tally.check()?;
     for backend in ["gns", "steam"] {
@@ -285,8 +295,8 @@ fn ci() -> Result {
     release::msrv()?;
     release::licenses()?;
     println!(
-        "xtask ci: tests, clippy, rustdoc, rustfmt, publish dry-run, MSRV and licence checks all \
-         passed"
+        "xtask ci: source layout, tests, clippy, rustdoc, rustfmt, publish dry-run, MSRV and \
+         licence checks all passed"
     );
     // The test tally is the run's closing line.
     println!("{}", tally.summary());

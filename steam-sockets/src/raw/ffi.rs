@@ -1,4 +1,5 @@
-//! Small helpers shared by the modules that talk to the C API.
+//! Small helpers of the modules that talk to the C API: C strings in and out, and the panic
+//! guard of every function the library calls.
 
 use std::ffi::{CString, c_char};
 
