@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::identity::NetworkIdentity;
 use crate::listen_socket::ListenSocket;
 use crate::message::Message;
-use crate::raw::steam_only::{self, RawFakeUdpPort};
+use crate::raw::steam_only::fake_ip::{self as steam_only, RawFakeUdpPort};
 use crate::send::MAX_MESSAGE_SIZE;
 use crate::send::flags::SendFlags;
 use crate::sockets::Sockets;

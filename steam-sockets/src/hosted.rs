@@ -11,7 +11,7 @@ use crate::connection::Connection;
 use crate::error::Result;
 use crate::identity::NetworkIdentity;
 use crate::listen_socket::ListenSocket;
-use crate::raw::steam_only;
+use crate::raw::steam_only::hosted as steam_only;
 use crate::relay::pop::PopId;
 use crate::sockets::Sockets;
 

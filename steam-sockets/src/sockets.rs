@@ -120,6 +120,7 @@ struct Inner {
     events: Receiver<Event>,
 }
 
+/// Initialisation, events and dispatch, and objects over IP.
 impl Sockets {
     fn new(api: Api, kind: InterfaceKind, steam_dispatch: Option<SteamDispatch>) -> Sockets {
         let (sender, events) = crossbeam_channel::unbounded();

@@ -70,6 +70,34 @@ fn reliable_sends_stop_at_the_backlog_limit_and_resume_once_the_library_has_room
 }
 
 #[test]
+fn batches_stop_at_the_backlog_limit_as_single_sends_do() {
+    let _serial = serial();
+    let sockets = Sockets::init_gns().unwrap();
+    let (a, _b) =
+        sockets.create_socket_pair(steam_sockets::PairTransport::UdpLoopback, None).unwrap();
+    a.set_config(&ConfigValue::SendBufferSize(64 << 20)).unwrap();
+    // A batch counts its messages once per run to a connection, not one by one: it must still
+    // let exactly the limit through, and refuse the rest with back-pressure.
+    let (mut accepted, mut refused, mut other) = (0, 0, Vec::new());
+    for _ in 0..(RELIABLE_BACKLOG_LIMIT / 100 + 2) {
+        let batch = (0..100).map(|_| steam_sockets::Outgoing {
+            connection: &a,
+            data: b"".into(),
+            flags: SendFlags::RELIABLE,
+            lane: 0,
+        });
+        sockets.send_messages(batch, |_, result| match result {
+            Ok(_) => accepted += 1,
+            Err(Error::SendBufferFull { .. }) => refused += 1,
+            Err(e) => other.push(e),
+        });
+    }
+    assert!(other.is_empty(), "{other:?}");
+    assert_eq!(accepted, RELIABLE_BACKLOG_LIMIT);
+    assert_eq!(refused, (RELIABLE_BACKLOG_LIMIT / 100 + 2) * 100 - RELIABLE_BACKLOG_LIMIT);
+}
+
+#[test]
 fn a_flood_of_empty_reliable_messages_over_udp_meets_back_pressure_not_an_abort() {
     let _serial = serial();
     // Empty reliable messages at a high send rate used to put more than 65,535 segments in

@@ -80,6 +80,11 @@ fn handles_destroyed_with_their_listen_socket_give_typed_errors() {
     // still ours, and every call reports the dead handle instead of crashing.
     assert_eq!(
         server.send(b"x", SendFlags::RELIABLE),
+        Err(Error::InvalidHandle { function: "SendMessageToConnection" })
+    );
+    // The other single-send path says the same.
+    assert_eq!(
+        server.send(&bytes::Bytes::from_static(b"x"), SendFlags::RELIABLE),
         Err(Error::InvalidHandle { function: "SendMessages" })
     );
     assert_eq!(server.info().unwrap_err(), Error::InvalidHandle { function: "GetConnectionInfo" });

@@ -13,6 +13,7 @@ use crate::raw::api::Api;
 use crate::raw::utils::{self, Found, Scope};
 use crate::sockets::Sockets;
 
+/// Configuration values at global scope.
 impl Sockets {
     /// Sets a value at global scope: a global value, or the process-wide default of a
     /// connection value (for listen sockets and connections created afterwards, and existing
@@ -63,6 +64,7 @@ impl Sockets {
     }
 }
 
+/// Configuration values on a listen socket.
 impl ListenSocket {
     /// Sets a connection value on this listen socket: the connections accepted on it inherit
     /// it (those already accepted too), unless they set their own.
@@ -108,6 +110,7 @@ impl ListenSocket {
     }
 }
 
+/// Configuration values on a connection.
 impl Connection {
     /// Sets a connection value on this connection. Most values take effect at once; set the
     /// ones that matter while connecting (timeouts, symmetric mode, P2P settings) as creation

@@ -67,7 +67,7 @@ pub(super) unsafe extern "C" fn on_debug_output(
 }
 
 /// The process-wide handlers and their functions (Steam: GameNetworkingSockets has none of
-/// these events). Installed through `steam_only.rs`.
+/// these events). Installed through `steam_only/`.
 #[cfg(feature = "steam")]
 pub(super) mod global {
     use std::ffi::c_void;

@@ -40,6 +40,26 @@ impl RawConnection {
         })
     }
 
+    /// `SendMessageToConnection`: sends a copy of `data` on lane 0 and returns its message
+    /// number. (The caller has checked the size against the message limits.)
+    #[inline]
+    pub(crate) fn send_message(self, data: &[u8], flags: i32) -> Result<i64> {
+        let mut number = 0i64;
+        // SAFETY: live interface; `data` is readable for its length, which fits in u32 (at most
+        // 512 KiB, checked by the caller); `number` is writable.
+        try_call!(unsafe {
+            sys::SteamAPI_ISteamNetworkingSockets_SendMessageToConnection(
+                self.api.sockets(),
+                self.handle,
+                data.as_ptr().cast(),
+                data.len() as u32,
+                flags,
+                &mut number,
+            )
+        })?;
+        Ok(number)
+    }
+
     pub(crate) fn flush(self) -> Result<()> {
         // SAFETY: live interface; any handle value is accepted.
         try_call!(unsafe {

@@ -160,7 +160,7 @@ pub(crate) struct OutgoingMessage(NonNull<sys::SteamNetworkingMessage_t>);
 impl OutgoingMessage {
     /// Allocates and fills a message to `connection` (the caller has checked the size, at most
     /// [`crate::send::MAX_MESSAGE_SIZE`]).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn new(
         api: Api,
         connection: ConnectionHandle,
@@ -249,7 +249,7 @@ impl Batch {
     }
 
     /// Adds a message; whether the batch is now full (send it before adding more).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push(&mut self, message: OutgoingMessage) -> bool {
         debug_assert!(self.len < CHUNK);
         // The batch owns it from here: `send` hands it over, `Drop` releases it.
@@ -279,16 +279,22 @@ impl Batch {
         };
         let handed_over = std::mem::replace(&mut self.len, 0);
         for &outcome in &outcomes[..handed_over] {
-            on_result(match outcome {
-                number if number > 0 => Ok(number),
-                // 0 is never a message number: the library skipped this message after an
-                // earlier one to the same connection failed (and, owning it, freed it).
-                0 => Err(Error::NotAttempted { function: "SendMessages" }),
-                negative => {
-                    let code = sys::EResult(i32::try_from(-negative).unwrap_or(i32::MAX));
-                    Err(Error::from_result("SendMessages", code))
-                }
-            });
+            on_result(send_result(outcome));
+        }
+    }
+}
+
+/// What `SendMessages` says of one message: its number, or why it was not sent.
+#[inline(always)]
+fn send_result(outcome: i64) -> Result<i64> {
+    match outcome {
+        number if number > 0 => Ok(number),
+        // 0 is never a message number: the library skipped this message after an earlier one
+        // to the same connection failed (and, owning it, freed it).
+        0 => Err(Error::NotAttempted { function: "SendMessages" }),
+        negative => {
+            let code = sys::EResult(i32::try_from(-negative).unwrap_or(i32::MAX));
+            Err(Error::from_result("SendMessages", code))
         }
     }
 }
@@ -302,12 +308,22 @@ impl Drop for Batch {
     }
 }
 
-/// Sends one message with its own `SendMessages` call.
+/// Sends one message with its own `SendMessages` call (the batch path, without a batch's
+/// arrays).
 #[inline]
 pub(crate) fn send_one(api: Api, message: OutgoingMessage) -> Result<i64> {
-    let mut batch = Batch::new();
-    batch.push(message);
-    let mut result = Err(Error::Failed { function: "SendMessages" });
-    batch.send(api, |r| result = r);
-    result
+    // Handed over here: the library owns it from the call on, sent or not.
+    let messages = [std::mem::ManuallyDrop::new(message).0.as_ptr()];
+    let mut outcome = [0i64];
+    // SAFETY: live interface; the message is from AllocateMessage and handed over; `outcome`
+    // has room for its one result.
+    unsafe {
+        sys::SteamAPI_ISteamNetworkingSockets_SendMessages(
+            api.sockets(),
+            1,
+            messages.as_ptr(),
+            outcome.as_mut_ptr(),
+        )
+    };
+    send_result(outcome[0])
 }

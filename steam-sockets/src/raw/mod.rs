@@ -4,8 +4,9 @@
 //! [`sockets`] (the `ISteamNetworkingSockets` interface: creating objects, identity,
 //! authentication, dispatch), [`connection`], [`listen_socket`], [`poll_group`], [`message`]
 //! (received and outgoing messages), [`utils`] (the `ISteamNetworkingUtils` interface: clock,
-//! configuration, relay network and FakeIP queries, debug output), [`callbacks`] (the
-//! functions the library calls) and [`signaling`] (the C++ objects of custom P2P signaling).
+//! configuration, debug output), [`steam_only`] (everything only Steam's library has),
+//! [`callbacks`] (the functions the library calls) and [`signaling`] (the C++ objects of
+//! custom P2P signaling).
 //! [`convert`] turns the library's structs into this crate's types and back, [`routes`] says
 //! which `Sockets` owns which handle.
 //!
@@ -17,9 +18,11 @@
 //!   more than a yes or no), which names the C function once and maps its result to a typed
 //!   [`Error`](crate::Error) carrying that name;
 //! * what only one backend has is written with [`only_on!`], the single place a reader looks
-//!   to see what GameNetworkingSockets lacks (see `steam_only.rs`);
+//!   to see what GameNetworkingSockets lacks (see `steam_only/`);
 //! * nothing here imports the safe layer's objects (`Sockets`, `Connection`, ...): only plain
-//!   data types and errors, so that no import cycle can form (ARCHITECTURE.md).
+//!   data types, errors and the owner pool of shared payloads, so that no import cycle can form
+//!   (ARCHITECTURE.md); where the library calls up, it calls a function the safe layer
+//!   registered (`routes::Hub`, `signaling::SignalSink`, `callbacks::DebugSink`).
 
 use std::ptr::NonNull;
 
@@ -137,8 +140,9 @@ macro_rules! c_call {
 
 /// Defines a function that exists on one backend only: on the other it returns
 /// `Error::Unsupported` naming `$name` (the C function, or the configuration key), without
-/// touching the library. Every such function is in `steam_only.rs`, so that one file lists
-/// what GameNetworkingSockets lacks.
+/// touching the library. Every Steam-only function is in `steam_only/`, so that one file
+/// lists what GameNetworkingSockets lacks; the one GNS-only function, `init_gns`, is in
+/// `sockets.rs`.
 macro_rules! only_on {
     (
         $backend:literal, $name:literal,

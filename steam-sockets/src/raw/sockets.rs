@@ -1,7 +1,7 @@
 //! `ISteamNetworkingSockets`, the interface itself: starting a library and finding its
 //! interfaces, creating listen sockets, connections, socket pairs and poll groups, this host's
 //! identity and certificates, dispatching callbacks, and custom P2P signaling. (Calls on one
-//! object are in that object's module; Steam-only ones in `steam_only.rs`.)
+//! object are in that object's module; Steam-only ones in `steam_only/`.)
 
 use std::ffi::c_int;
 use std::net::SocketAddr;

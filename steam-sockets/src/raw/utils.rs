@@ -1,6 +1,6 @@
 //! `ISteamNetworkingUtils` on both backends: the clock, message allocation, configuration
 //! values and the debug output function. (Its Steam-only functions, the relay network, pings
-//! and FakeIP queries, are in `steam_only.rs`.)
+//! and FakeIP queries, are in `steam_only/`.)
 
 use std::ffi::{CStr, c_void};
 
@@ -250,6 +250,15 @@ fn get_string(api: Api, key: ConfigKey, scope: Scope) -> Result<(Found, Option<R
 pub(crate) fn config_key_is_global(api: Api, key: ConfigKey) -> Option<bool> {
     // MTU_DataSize is computed from MTU_PacketSize, and GNS does not register it on its own.
     let registered = if key == ConfigKey::MtuDataSize { ConfigKey::MtuPacketSize } else { key };
+    let (_, scope) = config_value_info(api, registered)?;
+    Some(scope == sys::ESteamNetworkingConfigScope::Global)
+}
+
+/// The data type and scope the library registered `key` with, or `None` if it lacks it.
+fn config_value_info(
+    api: Api,
+    key: ConfigKey,
+) -> Option<(sys::ESteamNetworkingConfigDataType, sys::ESteamNetworkingConfigScope)> {
     let mut data_type = sys::ESteamNetworkingConfigDataType::default();
     let mut scope = sys::ESteamNetworkingConfigScope::default();
     // SAFETY: live interface; both outputs are writable. The returned name is a static string
@@ -257,12 +266,12 @@ pub(crate) fn config_key_is_global(api: Api, key: ConfigKey) -> Option<bool> {
     let name = unsafe {
         sys::SteamAPI_ISteamNetworkingUtils_GetConfigValueInfo(
             api.utils(),
-            registered.to_raw(),
+            key.to_raw(),
             &mut data_type,
             &mut scope,
         )
     };
-    (!name.is_null()).then_some(scope == sys::ESteamNetworkingConfigScope::Global)
+    (!name.is_null()).then_some((data_type, scope))
 }
 
 /// Whether the library no longer knows the scope's object.
@@ -409,20 +418,7 @@ mod tests {
         let api = crate::Sockets::init_gns().unwrap().api();
         let mut known = 0;
         for &key in ConfigKey::ALL {
-            let mut data_type = sys::ESteamNetworkingConfigDataType::default();
-            let mut scope = sys::ESteamNetworkingConfigScope::default();
-            // SAFETY: live interface; both outputs are writable.
-            let name = unsafe {
-                sys::SteamAPI_ISteamNetworkingUtils_GetConfigValueInfo(
-                    api.utils(),
-                    key.to_raw(),
-                    &mut data_type,
-                    &mut scope,
-                )
-            };
-            if name.is_null() {
-                continue;
-            }
+            let Some((data_type, scope)) = config_value_info(api, key) else { continue };
             known += 1;
             assert_eq!(data_type, data_type_to_raw(key.data_type()), "{key:?}");
             let global = scope == sys::ESteamNetworkingConfigScope::Global;

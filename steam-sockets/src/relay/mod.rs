@@ -12,7 +12,7 @@ use pop::PopId;
 
 use crate::error::Result;
 use crate::raw::c_string;
-use crate::raw::steam_only::{self, PingBlob};
+use crate::raw::steam_only::relay::{self as steam_only, PingBlob};
 use crate::sockets::Sockets;
 use crate::status::RelayNetworkStatus;
 

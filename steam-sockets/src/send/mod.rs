@@ -1,6 +1,6 @@
 //! Sending: flags and options, payloads (copied or shared), single sends and batches, with
-//! the checks every message passes first. One path for each: a single send is a batch of one
-//! through `SendMessages`, so lanes and zero-copy payloads work the same everywhere. The
+//! the checks every message passes first (`admit`), whatever the path. One method sends one
+//! message, on any lane, copied or shared; batches go through `SendMessages` 64 at a time. The
 //! reliable backlog guard is `backlog.rs`, the owners of shared payloads `owners.rs`.
 
 use bytes::Bytes;
@@ -9,6 +9,7 @@ pub(crate) mod backlog;
 pub(crate) mod flags;
 pub(crate) mod owners;
 
+use backlog::Tally;
 use flags::{SendFlags, SendOptions};
 
 use crate::connection::Connection;
@@ -154,31 +155,46 @@ impl Connection {
 const _: () = assert!(MAX_UNRELIABLE_MESSAGE_SIZE < MAX_MESSAGE_SIZE);
 
 /// Checks one message against the limits and the connection's lanes, and counts it against
-/// the reliable backlog: everything that refuses a message before the library sees it.
-#[inline]
-fn admit(conn: &Connection, len: usize, options: SendOptions) -> Result<()> {
+/// the reliable backlog (in `tally` for a batch): everything that refuses a message before the
+/// library sees it.
+// Inlined into the send loops: out of line, its result travels through memory, and the
+// checks cost as much again (measured with callgrind on the batch benchmark).
+#[inline(always)]
+fn admit<'a>(
+    conn: &'a Connection,
+    len: usize,
+    options: SendOptions,
+    tally: Option<&mut Tally<'a>>,
+) -> Result<()> {
     let reliable = options.flags.contains(SendFlags::RELIABLE);
     let max = if reliable { MAX_MESSAGE_SIZE } else { MAX_UNRELIABLE_MESSAGE_SIZE };
     if len > max {
         return Err(Error::MessageTooLarge { size: len, max });
     }
-    if options.lane >= conn.lane_count() {
+    // Every connection has lane 0: only other lanes are looked up.
+    if options.lane != 0 && options.lane >= conn.lane_count() {
         return Err(Error::InvalidLane { lane: options.lane, lanes: conn.lane_count() });
     }
     if reliable {
-        conn.backlog().count(conn.raw(), len)?;
+        match tally {
+            Some(tally) => {
+                conn.backlog().count_in(len, tally, || conn.raw().reliable_bytes_held())?
+            }
+            None => conn.backlog().count(len, || conn.raw().reliable_bytes_held())?,
+        }
     }
     Ok(())
 }
 
 /// Checks and builds one outgoing message.
-#[inline]
-fn prepare(
-    conn: &Connection,
+#[inline(always)]
+fn prepare<'a>(
+    conn: &'a Connection,
     payload: Payload<'_>,
     options: SendOptions,
+    tally: Option<&mut Tally<'a>>,
 ) -> Result<OutgoingMessage> {
-    admit(conn, payload.len(), options)?;
+    admit(conn, payload.len(), options, tally)?;
     let data = match payload {
         Payload::Copied(bytes) => Data::Copy(bytes),
         // A reference-count increment: the library keeps its own reference.
@@ -187,11 +203,22 @@ fn prepare(
     OutgoingMessage::new(conn.api(), conn.raw().handle, data, options.flags.bits(), options.lane)
 }
 
-/// Sends one message (`Connection::send`).
-#[inline]
+/// Sends one message (`Connection::send`): a copy on lane 0 through `SendMessageToConnection`,
+/// Valve's call for it, which measured 4% faster than a one-message `SendMessages` (the
+/// library allocates and fills the message itself); anything else (another lane, shared
+/// bytes) through `SendMessages`, which is the only call that takes them.
+#[inline(always)]
 fn send_one(conn: &Connection, payload: Payload<'_>, options: SendOptions) -> Result<i64> {
-    let outgoing = prepare(conn, payload, options)?;
-    let result = message::send_one(conn.api(), outgoing);
+    let result = match payload {
+        Payload::Copied(data) if options.lane == 0 => {
+            admit(conn, data.len(), options, None)?;
+            conn.raw().send_message(data, options.flags.bits())
+        }
+        _ => {
+            let outgoing = prepare(conn, payload, options, None)?;
+            message::send_one(conn.api(), outgoing)
+        }
+    };
     if result.is_err() && options.flags.contains(SendFlags::RELIABLE) {
         // The library refused it, so it holds nothing of it.
         conn.backlog().uncount(payload.len());
@@ -215,20 +242,24 @@ pub(crate) fn send_batch<'a>(
         index += 1;
     };
     let mut batch = Batch::new();
+    let mut tally = Tally::default();
     for message in messages {
         let options = SendOptions { flags: message.flags, lane: message.lane };
-        match prepare(message.connection, message.data, options) {
+        match prepare(message.connection, message.data, options, Some(&mut tally)) {
             Ok(outgoing) => {
                 if batch.push(outgoing) {
+                    tally.settle();
                     batch.send(api, &mut on_result);
                 }
             }
             Err(error) => {
+                tally.settle();
                 batch.send(api, &mut on_result);
                 on_result(Err(error));
             }
         }
     }
+    tally.settle();
     batch.send(api, &mut on_result);
 }
 
