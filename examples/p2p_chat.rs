@@ -1,12 +1,21 @@
-//! P2P chat: two Steam users talk by SteamID, through the Steam Datagram Relay (SDR). No IP
-//! addresses, no port forwarding. `steam` backend only.
+//! P2P chat: two peers talk by identity. On Steam, two Steam users by SteamID, through the
+//! Steam Datagram Relay (SDR); on GameNetworkingSockets, two named peers directly (ICE), their
+//! connection set up through a rendezvous server (`SignalingServer`, which the listening side
+//! can run itself with `--serve`). No port forwarding either way.
 //!
 //! ```text
-//! # Machine A, logged in to Steam as user A:
+//! # Steam. Machine A, logged in to Steam as user A:
 //! cargo run -p steam-sockets-examples --example p2p_chat -- listen
 //! #   prints "my identity: steamid:7656119..." once the relay network is ready
 //! # Machine B, logged in to Steam as user B (another account):
 //! cargo run -p steam-sockets-examples --example p2p_chat -- connect 7656119...
+//!
+//! # GameNetworkingSockets. Machine A (10.0.0.1), also the rendezvous server:
+//! cargo run -p steam-sockets-examples --example p2p_chat --no-default-features --features gns \
+//!     -- listen --identity str:alice --signaling 10.0.0.1:10000 --serve
+//! # Machine B:
+//! cargo run -p steam-sockets-examples --example p2p_chat --no-default-features --features gns \
+//!     -- connect str:alice --identity str:bob --signaling 10.0.0.1:10000
 //! ```
 //!
 //! Then type lines on either side; `/quit` (or end of input) leaves. Options: `--app-id N`
@@ -21,10 +30,12 @@
 //! Steam through the `SteamAppId` environment variable: when it is not already set to
 //! `--app-id`, the example runs itself again with it set.
 //!
-//! Expected output without a Steam client (as on a build machine): one line,
+//! On GameNetworkingSockets: `Sockets::init_gns_with_identity`, and a `SignalingClient`, which
+//! makes plain `listen_p2p` / `connect_p2p` work as on Steam. The P2P suite (`cargo xtask p2p`)
+//! runs it between two network namespaces.
+//!
+//! Expected output on Steam without a Steam client (as on a build machine): one line,
 //! `p2p_chat: error: Steam client not running (or not logged in): ...` and exit code 1.
-//! The example is built only with the `steam` feature (`required-features`); on the `gns`
-//! backend cargo says so.
 
 #[allow(dead_code)]
 mod common;
@@ -32,35 +43,58 @@ mod common;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use steam_sockets::{
-    Availability, Event, GlobalEvents, Message, NetworkIdentity, SendFlags, Sockets, SteamId,
-};
+#[cfg(feature = "steam")]
+use steam_sockets::{Availability, GlobalEvents};
+use steam_sockets::{Event, Message, NetworkIdentity, SendFlags, Sockets, SteamId};
+#[cfg(feature = "gns")]
+use steam_sockets::{SignalingClient, SignalingServer};
 
 use common::{BoxError, Deadline};
 
+#[cfg(feature = "steam")]
 fn main() -> ExitCode {
-    common::steam_main("p2p_chat", &["port", "seconds"], run)
+    common::steam_main("p2p_chat", &["port", "seconds"], |args| {
+        let sockets = Sockets::init_steam_client().map_err(common::explain)?;
+        let wait = Duration::from_secs(args.value("seconds", 60u64)?);
+        wait_for_relays(&sockets, &sockets.events(), Deadline::after(wait))?;
+        chat(&sockets, args)
+    })
 }
 
-fn run(args: &common::Args) -> Result<(), BoxError> {
+#[cfg(feature = "gns")]
+fn main() -> ExitCode {
+    let result =
+        common::Args::parse(&["port", "seconds", "identity", "signaling"]).and_then(|args| {
+            let identity = args.text("identity").ok_or("--identity str:NAME is needed on GNS")?;
+            let server = args.text("signaling").ok_or("--signaling HOST:PORT is needed on GNS")?;
+            let sockets = Sockets::init_gns_with_identity(&identity.parse()?)?;
+            // The listening side may be the rendezvous server too.
+            let _server =
+                if args.flag("serve") { Some(SignalingServer::bind(server)?) } else { None };
+            let _signaling = SignalingClient::connect(&sockets, server)?;
+            chat(&sockets, &args)
+        });
+    common::finish("p2p_chat", result)
+}
+
+/// Listens for one peer, or connects to one, and chats until `/quit`, end of input or the
+/// peer's close.
+fn chat(sockets: &Sockets, args: &common::Args) -> Result<(), BoxError> {
     let port = args.value("port", 0i32)?;
     let wait = Duration::from_secs(args.value("seconds", 60u64)?);
     let peer = match (args.word(0), args.word(1)) {
         (Some("listen"), None) => None,
         (Some("connect"), Some(who)) => Some(parse_peer(who)?),
-        _ => return fail!("usage: p2p_chat listen | p2p_chat connect <steamid> [--app-id N]"),
+        _ => return fail!("usage: p2p_chat listen | p2p_chat connect <identity> [--app-id N]"),
     };
-
-    let sockets = Sockets::init_steam_client().map_err(common::explain)?;
     let events = sockets.events();
-    wait_for_relays(&sockets, &events, Deadline::after(wait))?;
     println!("my identity: {}", sockets.identity()?);
 
     let deadline = Deadline::after(wait);
     let (_listener, conn) = match peer {
         None => {
             let listener = sockets.listen_p2p(port, &[])?;
-            println!("listening on virtual port {port}: run `p2p_chat connect <my steamid>`");
+            println!("listening on virtual port {port}: run `p2p_chat connect <my identity>`");
             let conn = loop {
                 if deadline.passed() {
                     return fail!("nobody connected within {} s", wait.as_secs());
@@ -129,6 +163,13 @@ fn run(args: &common::Args) -> Result<(), BoxError> {
         steam_sockets::QueuedMessages::Deliver,
     )
     .map_err(steam_sockets::Error::from)?;
+    // The library sends the close from its own thread: give it a moment before the process
+    // ends, or the peer only finds out by timing out.
+    let linger = Deadline::after(Duration::from_millis(500));
+    while !linger.passed() {
+        sockets.run_callbacks();
+        std::thread::sleep(Duration::from_millis(10));
+    }
     Ok(())
 }
 
@@ -145,6 +186,7 @@ fn parse_peer(text: &str) -> Result<NetworkIdentity, BoxError> {
 }
 
 /// Starts relay network access and prints its progress until it is available.
+#[cfg(feature = "steam")]
 fn wait_for_relays(
     sockets: &Sockets,
     events: &crossbeam_channel::Receiver<Event>,

@@ -184,6 +184,11 @@ impl Args {
     }
 
     /// The value of `--name`, parsed; `default` when absent.
+    /// The text of option `--name`, if given.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.options.iter().rev().find(|(n, _)| n == name).and_then(|(_, v)| v.as_deref())
+    }
+
     pub fn value<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, BoxError>
     where
         T::Err: fmt::Display,

@@ -208,6 +208,25 @@ pub enum Error {
         message: String,
     },
 
+    /// A socket of this crate's own (the signaling client or server) failed.
+    #[error("{what}: {kind}: {message}")]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// The operating system's kind of error.
+        kind: std::io::ErrorKind,
+        /// Its explanation.
+        message: String,
+    },
+
+    /// A line of the signaling protocol could not be read (see
+    /// [`SignalingClient`](crate::SignalingClient)).
+    #[error("malformed signaling line: {reason}")]
+    SignalingLine {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+
     /// Memory for a buffer could not be reserved (a receive of more messages than fit in
     /// memory).
     #[error("cannot reserve memory for {what}")]
@@ -278,4 +297,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Turns an `EResult` into `Ok(())` or the matching [`Error`].
 pub(crate) fn check(function: &'static str, result: ResultCode) -> Result<()> {
     if result == ResultCode::OK { Ok(()) } else { Err(Error::from_result(function, result)) }
+}
+
+impl Error {
+    /// An I/O error of this crate's own sockets, with what was being done.
+    pub(crate) fn io(what: &'static str) -> impl FnOnce(std::io::Error) -> Error {
+        move |e| Error::Io { what, kind: e.kind(), message: e.to_string() }
+    }
 }

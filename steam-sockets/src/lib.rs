@@ -380,6 +380,7 @@ pub use ids::{ConnectionId, ListenSocketId, PollGroupId};
 pub use listen_socket::ListenSocket;
 pub use message::{Message, Timestamp};
 pub use p2p::Signal;
+pub use p2p::rendezvous::{MAX_SIGNALING_LINE, SignalingClient, SignalingServer};
 pub use poll_group::PollGroup;
 pub use raw::types::ResultCode;
 pub use relay::pop::{ParsePopIdError, PopId};

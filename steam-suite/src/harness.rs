@@ -3,11 +3,11 @@
 //! of peer processes. Prints one `STEAM scenario=<name> result=<ok|FAIL>` line per scenario
 //! (after `# ...` detail lines), or one `STEAM skipped: <why>` line.
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
-use std::thread::JoinHandle;
+use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
+
+use netlab::{Layout, Running, finish_pair};
 
 /// SteamIDs of the two peers (individual accounts in the public universe).
 const STEAM_IDS: [u64; 2] = [76_561_198_000_000_001, 76_561_198_000_000_002];
@@ -41,11 +41,10 @@ type Scenario = fn(&Lab) -> Result<Vec<String>, String>;
 
 /// Runs every scenario; the exit status fails if one fails.
 pub fn run(paths: &Paths) -> ExitCode {
-    if let Some(why) = cannot_run() {
+    if let Some(why) = netlab::cannot_run() {
         println!("STEAM skipped: {why}");
         return ExitCode::SUCCESS;
     }
-    remove_stale_namespaces();
     let lab = match Lab::create(paths) {
         Ok(lab) => lab,
         Err(e) => {
@@ -81,52 +80,17 @@ pub fn run(paths: &Paths) -> ExitCode {
     if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
-/// Why the suite cannot run here, if it cannot.
-fn cannot_run() -> Option<String> {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let uid = status
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .and_then(|l| l.split_whitespace().next());
-    if uid != Some("0") {
-        return Some(
-            "not root: the peers run in network namespaces (ip netns), which need root".into(),
-        );
-    }
-    if Command::new("ip").arg("-V").output().is_err() {
-        return Some("no `ip` command (Debian package iproute2)".into());
-    }
-    None
-}
-
-/// Deletes namespaces of earlier runs whose process is gone (a run that was killed could not
-/// delete its own).
-fn remove_stale_namespaces() {
-    let Ok(out) = Command::new("ip").args(["netns", "list"]).output() else { return };
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let name = line.split_whitespace().next().unwrap_or_default();
-        let Some(pid) = name.strip_prefix(PREFIX).and_then(|rest| rest.strip_suffix(['a', 'b']))
-        else {
-            continue;
-        };
-        if !Path::new("/proc").join(pid).exists() {
-            let _ = Command::new("ip").args(["netns", "del", name]).status();
-        }
-    }
-}
-
-fn ip(args: &[&str]) -> Result<(), String> {
-    let out = Command::new("ip").args(args).output().map_err(|e| format!("ip: {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!("ip {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()))
-    }
-}
+/// The namespaces, the veth pair and their addresses.
+const LAYOUT: Layout = Layout {
+    namespace_prefix: PREFIX,
+    veth_prefix: "ssv",
+    addresses: ADDRESSES,
+    broadcast: BROADCAST,
+};
 
 /// The two namespaces and the two homes; removed when dropped, on every way out.
 struct Lab {
-    namespaces: [String; 2],
+    net: netlab::Lab,
     homes: [PathBuf; 2],
     p2p_chat: PathBuf,
     exe: PathBuf,
@@ -134,25 +98,15 @@ struct Lab {
 
 impl Lab {
     fn create(paths: &Paths) -> Result<Lab, String> {
-        let pid = std::process::id();
-        let namespaces = [format!("{PREFIX}{pid}a"), format!("{PREFIX}{pid}b")];
-        let scratch = paths.scratch.join(pid.to_string());
+        let scratch = paths.scratch.join(std::process::id().to_string());
         let homes = [scratch.join("home-a"), scratch.join("home-b")];
         let exe = std::env::current_exe().map_err(|e| format!("own executable: {e}"))?;
-        // From here on, `Drop` removes whatever was made.
-        let lab = Lab { namespaces, homes, p2p_chat: paths.p2p_chat.clone(), exe };
-        let veth = [format!("ssv{pid}a"), format!("ssv{pid}b")];
-        for ns in &lab.namespaces {
-            ip(&["netns", "add", ns])?;
-        }
-        ip(&["link", "add", &veth[0], "type", "veth", "peer", "name", &veth[1]])?;
-        for i in 0..2 {
-            let (ns, dev) = (&lab.namespaces[i], &veth[i]);
-            ip(&["link", "set", dev, "netns", ns])?;
-            ip(&["-n", ns, "addr", "add", ADDRESSES[i], "brd", BROADCAST, "dev", dev])?;
-            ip(&["-n", ns, "link", "set", dev, "up"])?;
-            ip(&["-n", ns, "link", "set", "lo", "up"])?;
-        }
+        let lab = Lab {
+            net: netlab::Lab::create(&LAYOUT)?,
+            homes,
+            p2p_chat: paths.p2p_chat.clone(),
+            exe,
+        };
         for (home, id) in lab.homes.iter().zip(STEAM_IDS) {
             let sdk = home.join(".steam/sdk64");
             let settings = home.join(".local/share/Goldberg SteamEmu Saves/settings");
@@ -169,16 +123,8 @@ impl Lab {
 
     /// `program args` in peer `i`'s namespace, with its home and the app id.
     fn command(&self, i: usize, program: &Path, args: &[&str]) -> Command {
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", &self.namespaces[i], "env"])
-            .arg(format!("HOME={}", self.homes[i].display()))
-            .arg(format!("SteamAppId={APP_ID}"))
-            .arg(program)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        cmd
+        let env = [format!("HOME={}", self.homes[i].display()), format!("SteamAppId={APP_ID}")];
+        self.net.command(i, &env, program, args)
     }
 
     /// This binary in peer `i`'s namespace, in `role`.
@@ -191,110 +137,19 @@ impl Lab {
 
 impl Drop for Lab {
     fn drop(&mut self) {
-        // The veth pair goes with its namespaces.
-        for ns in &self.namespaces {
-            let _ = Command::new("ip").args(["netns", "del", ns]).status();
-        }
         if let Some(scratch) = self.homes[0].parent() {
             let _ = std::fs::remove_dir_all(scratch);
         }
     }
 }
 
-/// A finished peer: whether it exited successfully, and its output.
-struct Finished {
-    ok: bool,
-    stdout: String,
-    stderr: String,
-}
-
-impl Finished {
-    /// What is known of a peer whose waiting thread panicked.
-    fn panicked() -> Finished {
-        Finished { ok: false, stdout: String::new(), stderr: "(waiting for it panicked)".into() }
-    }
-
-    fn has(&self, line: &str) -> bool {
-        self.stdout.lines().any(|l| l == line)
-    }
-
-    fn lines(&self, prefix: &str) -> Vec<String> {
-        self.stdout.lines().filter(|l| l.starts_with(prefix)).map(str::to_owned).collect()
-    }
-
-    fn describe(&self, who: &str) -> String {
-        format!("{who} (exit ok: {}):\n{}{}", self.ok, self.stdout, self.stderr)
-    }
-}
-
-/// A peer process, with threads reading its output as it comes (so that a peer that prints
-/// much never blocks on a full pipe). Its input stays open until it is finished.
-struct Running {
-    child: Child,
-    stdout: JoinHandle<String>,
-    stderr: JoinHandle<String>,
-}
-
-/// Reads `pipe` to its end on a thread of its own.
-fn read_all(pipe: Option<impl Read + Send + 'static>) -> JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_string(&mut text);
-        }
-        text
-    })
-}
-
-fn start(mut cmd: Command) -> Result<Running, String> {
-    let mut child = cmd.spawn().map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
-    let (stdout, stderr) = (read_all(child.stdout.take()), read_all(child.stderr.take()));
-    Ok(Running { child, stdout, stderr })
-}
-
-impl Running {
-    /// Writes `text` to the peer's input.
-    fn type_in(&mut self, text: &str) -> Result<(), String> {
-        let input = self.child.stdin.as_mut().ok_or("no input pipe")?;
-        input.write_all(text.as_bytes()).map_err(|e| format!("typing: {e}"))
-    }
-
-    /// Waits for the peer to exit (killing it after [`PEER_LIMIT`]).
-    fn finish(mut self) -> Finished {
-        let start = Instant::now();
-        let status = loop {
-            match self.child.try_wait() {
-                Ok(Some(status)) => break Some(status),
-                Ok(None) if start.elapsed() > PEER_LIMIT => {
-                    let _ = self.child.kill();
-                    let _ = self.child.wait();
-                    break None;
-                }
-                Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-                Err(_) => break None,
-            }
-        };
-        let text = |reader: JoinHandle<String>| reader.join().unwrap_or_default();
-        Finished {
-            ok: status.is_some_and(|s| s.success()),
-            stdout: text(self.stdout),
-            stderr: text(self.stderr),
-        }
-    }
+fn start(cmd: Command) -> Result<Running, String> {
+    netlab::start(cmd, PEER_LIMIT)
 }
 
 /// Starts `first` in namespace A and, a moment later, `second` in namespace B.
 fn start_pair(first: Command, second: Command) -> Result<(Running, Running), String> {
-    let first = start(first)?;
-    std::thread::sleep(Duration::from_millis(500));
-    Ok((first, start(second)?))
-}
-
-/// Waits for both peers of a pair.
-fn finish_pair((first, second): (Running, Running)) -> (Finished, Finished) {
-    let second = std::thread::spawn(move || second.finish());
-    let first = first.finish();
-    (first, second.join().unwrap_or_else(|_| Finished::panicked()))
+    netlab::start_pair(first, second, PEER_LIMIT, Duration::from_millis(500))
 }
 
 fn identity(lab: &Lab) -> Result<Vec<String>, String> {

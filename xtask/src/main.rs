@@ -29,9 +29,13 @@
 //! * `steam`: setup, then the Steam-backend run-time suite (`steam.rs`) against the Steam test
 //!   double whose source `STEAM_EMULATOR_SRC` names: one `STEAM ...` line per scenario;
 //!   skipped, and said so, when not root or without that source. `test` runs it too.
+//! * `p2p`: setup, then the P2P suite on GNS (`p2p.rs`): two peers in network namespaces
+//!   connect by identity over ICE through the crate's signaling; one `P2P ...` line per
+//!   scenario; skipped, and said so, when not root. `test` runs it too.
 
 mod examples;
 mod layout;
+mod p2p;
 mod release;
 mod steam;
 mod stress;
@@ -78,6 +82,7 @@ fn main() -> ExitCode {
         Some("bench") => setup().and_then(|()| bench(&args[1..])),
         Some("stress") => setup().and_then(|()| stress::stress(&args[1..])),
         Some("steam") => setup().and_then(|()| steam::steam()),
+        Some("p2p") => setup().and_then(|()| p2p::p2p()),
         Some("publish-check") => release::publish_check(),
         Some("msrv") => release::msrv(),
         Some("licenses") => release::licenses(),
@@ -85,7 +90,7 @@ fn main() -> ExitCode {
         _ => {
             eprintln!(
                 "usage: cargo xtask <setup|demo|test|ci|bench [bench options]|stress [stress \
-                 options]|steam|publish-check|msrv|licenses|layout [--graph]>"
+                 options]|steam|p2p|publish-check|msrv|licenses|layout [--graph]>"
             );
             return ExitCode::from(2);
         }
@@ -257,6 +262,7 @@ fn run_tests() -> Tally {
     examples::steam_clean_errors(&mut tally);
     stress::short(&mut tally);
     steam::suite(&mut tally);
+    p2p::suite(&mut tally);
     println!("{}", tally.summary());
     tally
 }
@@ -287,6 +293,10 @@ fn ci() -> Result {
     run(cargo()
         .args(["clippy", "--all-targets", "-p", steam::SUITE_PACKAGE])
         .args(["--", "-D", "warnings"]))?;
+    // The P2P suite and its lab, on GNS (the suite's backend is a feature).
+    run(cargo()
+        .args(["clippy", "--all-targets", "-p", p2p::SUITE_PACKAGE, "-p", "steam-sockets-netlab"])
+        .args(["--features", "gns", "--", "-D", "warnings"]))?;
     run(cargo()
         .args(["doc", "--no-deps", "-p", "steam-sockets-build"])
         .env("RUSTDOCFLAGS", "-D warnings"))?;

@@ -220,3 +220,61 @@ pub(super) mod global {
         unsafe { deliver(&FAKE_IP_RESULT, raw, |raw| Report::FakeIpResult(raw)) }
     }
 }
+
+/// Where the signaling objects that the library asks for go (`Callback_CreateConnectionSignaling`):
+/// the sink of the application's signaling transport, or `None` when it has none.
+static CONNECTION_SIGNALING: std::sync::Mutex<Option<super::signaling::SignalSink>> =
+    std::sync::Mutex::new(None);
+
+/// Makes `sink` the process's signaling for P2P connections that the library starts itself
+/// (`ConnectP2P`, and requests answered through a listen socket), installing the
+/// process-wide factory the first time; `None` stops it (the library then fails such
+/// connections at once, as it does without signaling). Another factory installed before is
+/// replaced: there is one per process.
+pub(crate) fn set_connection_signaling(
+    api: super::api::Api,
+    sink: Option<super::signaling::SignalSink>,
+) -> crate::error::Result<()> {
+    let mut current =
+        CONNECTION_SIGNALING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if sink.is_some() && current.is_none() {
+        let factory: unsafe extern "C" fn(
+            *mut sys::ISteamNetworkingSockets,
+            *const sys::SteamNetworkingIdentity,
+            std::ffi::c_int,
+            std::ffi::c_int,
+        )
+            -> *mut sys::ISteamNetworkingConnectionSignaling = create_connection_signaling;
+        // SAFETY: live utils interface; the function has the signature the key expects
+        // (`FnSteamNetworkingSocketsCreateConnectionSignaling`) and lives for the process.
+        super::try_call!(unsafe {
+            sys::SteamAPI_ISteamNetworkingUtils_SetGlobalConfigValuePtr(
+                api.utils(),
+                sys::ESteamNetworkingConfigValue::Callback_CreateConnectionSignaling,
+                factory as *mut c_void,
+            )
+        } else Failed)?;
+    }
+    *current = sink;
+    Ok(())
+}
+
+/// The factory the library calls for a signaling object: one that hands its signals to the
+/// current sink, or null (no signaling) when there is none.
+unsafe extern "C" fn create_connection_signaling(
+    _interface: *mut sys::ISteamNetworkingSockets,
+    _peer: *const sys::SteamNetworkingIdentity,
+    _local_virtual_port: std::ffi::c_int,
+    _remote_virtual_port: std::ffi::c_int,
+) -> *mut sys::ISteamNetworkingConnectionSignaling {
+    no_unwind(std::ptr::null_mut(), || {
+        let current =
+            CONNECTION_SIGNALING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match current.as_ref() {
+            Some(sink) => {
+                super::signaling::new(std::sync::Arc::clone(sink)).unwrap_or(std::ptr::null_mut())
+            }
+            None => std::ptr::null_mut(),
+        }
+    })
+}

@@ -1,8 +1,10 @@
-//! Peer-to-peer connections (by identity and virtual port) and custom signaling.
+//! Peer-to-peer connections (by identity and virtual port) and custom signaling; the ready-made
+//! signaling client and rendezvous server are `rendezvous.rs`.
 //!
 //! Steam routes P2P traffic over the Steam Datagram Relay; GameNetworkingSockets has no relay
 //! and connects peers directly (ICE) once they have exchanged signals through a channel the
-//! application provides ([`Sockets::connect_p2p_custom_signaling`]).
+//! application provides: a [`SignalingClient`](crate::SignalingClient), or its own, per
+//! connection ([`Sockets::connect_p2p_custom_signaling`]).
 
 use std::sync::Arc;
 
@@ -18,6 +20,8 @@ use crate::listen_socket::ListenSocket;
 use crate::raw::signaling::{RawSignal, SignalSink};
 use crate::raw::sockets as raw;
 use crate::sockets::Sockets;
+
+pub(crate) mod rendezvous;
 
 /// A signaling message the library wants delivered to a peer, through whatever channel the
 /// application uses to reach it (a matchmaking server, a lobby, ...). The peer passes `data`
