@@ -10,6 +10,9 @@
 //!   second connection between the same peers, after the first closed;
 //! * `peer-death`: the connecting peer dies (aborts) once connected; the other side sees the
 //!   connection time out;
+//! * `messages`: `ISteamNetworkingMessages` between the same peers: a session request,
+//!   accepted; 1,000 messages on two channels echoed back, intact and in order on each; a
+//!   closed channel; a refused session;
 //! * `p2p-chat`: the `p2p_chat` example on GNS, listening (and serving the signaling) in A and
 //!   connecting from B: a typed line arrives, and the close ("bye") reaches the listener.
 //!
@@ -45,6 +48,8 @@ fn main() -> ExitCode {
                 "echo-client" => peer::echo_client(),
                 "death-watcher" => peer::death_watcher(),
                 "dying-client" => peer::dying_client(),
+                "messages-echo" => peer::messages_echo(),
+                "messages-client" => peer::messages_client(),
                 _ => return usage(),
             };
             match outcome {
@@ -64,7 +69,7 @@ fn usage() -> ExitCode {
     eprintln!(
         "usage: steam-sockets-p2p-suite run --p2p-chat <the p2p_chat example, on gns>\n       \
          steam-sockets-p2p-suite peer \
-         <echo-server|echo-client|death-watcher|dying-client>"
+         <echo-server|echo-client|death-watcher|dying-client|messages-echo|messages-client>"
     );
     ExitCode::from(2)
 }

@@ -34,6 +34,8 @@ flat! {
     fn SteamAPI_SteamNetworkingSockets_v009() -> *mut ISteamNetworkingSockets;
     /// GNS accessor of the utils interface (the object implements `SteamNetworkingUtils004`).
     fn SteamAPI_SteamNetworkingUtils_v003() -> *mut ISteamNetworkingUtils;
+    /// GNS accessor of the messages interface (`SteamNetworkingMessages002`).
+    fn SteamAPI_SteamNetworkingMessages_v002() -> *mut ISteamNetworkingMessages;
 }
 
 #[cfg(feature = "steam")]
@@ -66,6 +68,56 @@ flat! {
     fn SteamAPI_SteamGameServerNetworkingSockets_SteamAPI_v012() -> *mut ISteamNetworkingSockets;
     /// Utils interface, or null when neither API is initialised.
     fn SteamAPI_SteamNetworkingUtils_SteamAPI_v004() -> *mut ISteamNetworkingUtils;
+    /// Client messages interface, or null when the Steam API is not initialised.
+    fn SteamAPI_SteamNetworkingMessages_SteamAPI_v002() -> *mut ISteamNetworkingMessages;
+    /// Game-server messages interface, or null when the game server is not initialised.
+    fn SteamAPI_SteamGameServerNetworkingMessages_SteamAPI_v002() -> *mut ISteamNetworkingMessages;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ISteamNetworkingMessages (both backends).
+// ---------------------------------------------------------------------------------------------
+
+flat! {
+    /// `SendMessageToUser`: sends a copy of the data to a peer's channel.
+    fn SteamAPI_ISteamNetworkingMessages_SendMessageToUser(
+        self_: *mut ISteamNetworkingMessages,
+        identityRemote: *const SteamNetworkingIdentity,
+        pubData: *const c_void,
+        cubData: u32,
+        nSendFlags: c_int,
+        nRemoteChannel: c_int,
+    ) -> EResult;
+    /// `ReceiveMessagesOnChannel`: the number of messages written.
+    fn SteamAPI_ISteamNetworkingMessages_ReceiveMessagesOnChannel(
+        self_: *mut ISteamNetworkingMessages,
+        nLocalChannel: c_int,
+        ppOutMessages: *mut *mut SteamNetworkingMessage_t,
+        nMaxMessages: c_int,
+    ) -> c_int;
+    /// `AcceptSessionWithUser`: false if there is no pending request from the peer.
+    fn SteamAPI_ISteamNetworkingMessages_AcceptSessionWithUser(
+        self_: *mut ISteamNetworkingMessages,
+        identityRemote: *const SteamNetworkingIdentity,
+    ) -> bool;
+    /// `CloseSessionWithUser`: false if there was no session.
+    fn SteamAPI_ISteamNetworkingMessages_CloseSessionWithUser(
+        self_: *mut ISteamNetworkingMessages,
+        identityRemote: *const SteamNetworkingIdentity,
+    ) -> bool;
+    /// `CloseChannelWithUser`: false if there was no session.
+    fn SteamAPI_ISteamNetworkingMessages_CloseChannelWithUser(
+        self_: *mut ISteamNetworkingMessages,
+        identityRemote: *const SteamNetworkingIdentity,
+        nLocalChannel: c_int,
+    ) -> bool;
+    /// `GetSessionConnectionInfo`: the session's state; both outputs may be null.
+    fn SteamAPI_ISteamNetworkingMessages_GetSessionConnectionInfo(
+        self_: *mut ISteamNetworkingMessages,
+        identityRemote: *const SteamNetworkingIdentity,
+        pConnectionInfo: *mut SteamNetConnectionInfo_t,
+        pQuickStatus: *mut SteamNetConnectionRealTimeStatus_t,
+    ) -> ESteamNetworkingConnectionState;
 }
 
 // ---------------------------------------------------------------------------------------------

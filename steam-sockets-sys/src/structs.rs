@@ -103,6 +103,11 @@ pub struct ISteamNetworkingUtils {
 pub struct ISteamNetworkingFakeUDPPort {
     _opaque: [u8; 0],
 }
+/// Opaque `ISteamNetworkingMessages` interface object.
+#[repr(C)]
+pub struct ISteamNetworkingMessages {
+    _opaque: [u8; 0],
+}
 /// Opaque custom-signaling object.
 #[repr(C)]
 pub struct ISteamNetworkingConnectionSignaling {
@@ -354,6 +359,22 @@ callback_struct! {
 impl SteamNetConnectionStatusChangedCallback_t {
     /// Callback id.
     pub const k_iCallback: c_int = k_iSteamNetworkingSocketsCallbacks + 1;
+}
+
+callback_struct! {
+    /// `SteamNetworkingMessagesSessionRequest_t`: a peer wants to open a messages session.
+    pub struct SteamNetworkingMessagesSessionRequest_t {
+        /// Who wants to talk.
+        pub m_identityRemote: SteamNetworkingIdentity,
+    }
+}
+
+callback_struct! {
+    /// `SteamNetworkingMessagesSessionFailed_t`: a messages session failed (or was refused).
+    pub struct SteamNetworkingMessagesSessionFailed_t {
+        /// What is known about the session's connection, including why it ended.
+        pub m_info: SteamNetConnectionInfo_t,
+    }
 }
 
 callback_struct! {

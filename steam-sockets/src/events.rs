@@ -10,8 +10,10 @@ use crossbeam_channel::Sender;
 use crate::connection::IncomingConnection;
 use crate::connection::info::{ConnectionInfo, ConnectionState};
 use crate::error::Result;
+use crate::identity::NetworkIdentity;
 use crate::ids::ConnectionId;
 use crate::raw::api::Api;
+use crate::raw::callbacks::global;
 use crate::raw::convert::{self, Reported};
 use crate::raw::routes::Hub;
 use crate::raw::steam_only;
@@ -34,6 +36,14 @@ pub enum Event {
     /// A FakeIP request finished (Steam only; see
     /// [`Sockets::begin_async_request_fake_ip`](crate::Sockets::begin_async_request_fake_ip)).
     FakeIpResult(FakeIpResult),
+    /// A peer wants to open an [`ISteamNetworkingMessages`](crate::NetworkingMessages)
+    /// session: [`accept_session`](crate::NetworkingMessages::accept_session) it to receive its
+    /// messages (sending to it accepts too). Once
+    /// [`GlobalEvents::MESSAGES_SESSION_REQUEST`] is enabled.
+    MessagesSessionRequest(NetworkIdentity),
+    /// A messages session failed, or the peer refused or closed it; `info` says why. Once
+    /// [`GlobalEvents::MESSAGES_SESSION_FAILED`] is enabled.
+    MessagesSessionFailed(ConnectionInfo),
 }
 
 /// A connection moved from `old_state` to `info.state`.
@@ -68,6 +78,10 @@ bitflags::bitflags! {
         const RELAY_NETWORK_STATUS = 1 << 1;
         /// [`Event::FakeIpResult`] (Steam only).
         const FAKE_IP_RESULT = 1 << 2;
+        /// [`Event::MessagesSessionRequest`] (both backends).
+        const MESSAGES_SESSION_REQUEST = 1 << 3;
+        /// [`Event::MessagesSessionFailed`] (both backends).
+        const MESSAGES_SESSION_FAILED = 1 << 4;
     }
 }
 
@@ -92,6 +106,8 @@ pub(crate) fn hub(api: Api, events: Sender<Event>) -> Hub {
             Reported::AuthenticationStatus(status) => Event::AuthenticationStatus(status),
             Reported::RelayNetworkStatus(status) => Event::RelayNetworkStatus(status),
             Reported::FakeIpResult(result) => Event::FakeIpResult(result),
+            Reported::SessionRequest(peer) => Event::MessagesSessionRequest(peer),
+            Reported::SessionFailed(info) => Event::MessagesSessionFailed(info),
         };
         // The `Sockets` holds the receiver while its hub lives, so the channel is open.
         let _ = events.send(event);
@@ -101,10 +117,12 @@ pub(crate) fn hub(api: Api, events: Sender<Event>) -> Hub {
 /// Installs the handlers of `events` (see [`GlobalEvents`](crate::GlobalEvents)).
 pub(crate) fn enable_global_events(api: Api, events: GlobalEvents) -> Result<()> {
     type Install = fn(Api) -> Result<()>;
-    let handlers: [(GlobalEvents, Install); 3] = [
+    let handlers: [(GlobalEvents, Install); 5] = [
         (GlobalEvents::AUTHENTICATION_STATUS, steam_only::install_authentication_status_handler),
         (GlobalEvents::RELAY_NETWORK_STATUS, steam_only::install_relay_network_status_handler),
         (GlobalEvents::FAKE_IP_RESULT, steam_only::install_fake_ip_result_handler),
+        (GlobalEvents::MESSAGES_SESSION_REQUEST, global::install_session_request_handler),
+        (GlobalEvents::MESSAGES_SESSION_FAILED, global::install_session_failed_handler),
     ];
     for (flag, install) in handlers {
         if events.contains(flag) {

@@ -13,6 +13,7 @@
 //! * [A server loop](#a-server-loop) and [a client loop](#a-client-loop)
 //! * [Events](#events)
 //! * [Lanes](#lanes)
+//! * [P2P without Steam](#p2p-without-steam)
 //! * [Threads](#threads)
 //! * [Zero-copy](#zero-copy)
 //! * [Errors](#errors)
@@ -259,6 +260,36 @@
 //! `examples/chat.rs` runs chat and file transfer on two lanes and checks that chat lines
 //! overtake file data queued before them.
 //!
+//! # P2P without Steam
+//! On Steam, [`Sockets::listen_p2p`] and [`Sockets::connect_p2p`] find the peer through Steam.
+//! GameNetworkingSockets has no such service: the peers exchange a few signals (about 300
+//! bytes, three per connection) through a channel of the application's, then connect directly
+//! (ICE). The crate has that channel ready:
+//!
+//! 1. Run a rendezvous server somewhere both peers reach: [`SignalingServer`] (or the
+//!    `rendezvous` example, or Valve's `trivial_signaling_server.py`: same protocol).
+//! 2. Give each peer an identity without whitespace, with
+//!    [`Sockets::init_gns_with_identity`] (for example `str:alice`).
+//! 3. Keep a [`SignalingClient`] connected to the server in each peer. It becomes the
+//!    process's signaling, so that plain `listen_p2p` / `connect_p2p` (and
+//!    [`NetworkingMessages`]) work as on Steam.
+//!
+//! ```no_run
+//! # fn main() -> steam_sockets::Result<()> {
+//! use steam_sockets::{NetworkIdentity, SignalingClient, Sockets};
+//! let sockets = Sockets::init_gns_with_identity(&"str:bob".parse()?)?;
+//! let _signaling = SignalingClient::connect(&sockets, "10.0.0.1:10000")?;
+//! let alice: NetworkIdentity = "str:alice".parse()?;
+//! let conn = sockets.connect_p2p(&alice, 0, &[])?; // then as any connection
+//! # drop(conn); Ok(()) }
+//! ```
+//!
+//! ICE needs addresses the peers can reach: GameNetworkingSockets skips loopback and
+//! link-local ones, and has no STUN server unless
+//! [`ConfigValue::P2PStunServerList`] names one. Between two hosts of a LAN it connects in
+//! about 0.1 s (`cargo xtask p2p` measures it between two network namespaces). To carry the
+//! signals yourself instead, use [`Sockets::connect_p2p_custom_signaling`].
+//!
 //! # Threads
 //! [`Sockets`], [`ListenSocket`], [`Connection`], [`PollGroup`], [`IncomingConnection`] and
 //! [`Message`] are `Send + Sync`; the library locks internally, so you may send from one thread
@@ -346,6 +377,7 @@ mod identity;
 mod ids;
 mod listen_socket;
 mod message;
+mod messages;
 mod p2p;
 mod poll_group;
 mod raw;
@@ -379,6 +411,7 @@ pub use identity::{NetworkIdentity, SteamId};
 pub use ids::{ConnectionId, ListenSocketId, PollGroupId};
 pub use listen_socket::ListenSocket;
 pub use message::{Message, Timestamp};
+pub use messages::NetworkingMessages;
 pub use p2p::Signal;
 pub use p2p::rendezvous::{MAX_SIGNALING_LINE, SignalingClient, SignalingServer};
 pub use poll_group::PollGroup;

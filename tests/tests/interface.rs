@@ -411,3 +411,49 @@ fn after_a_connections_first_failure_its_later_batch_messages_are_not_attempted(
     assert_eq!(receive_n(&sockets, &b, 1).len(), 1, "only the first was sent");
     assert_eq!(&*receive_n(&sockets, &d, 1)[0], b"other");
 }
+
+#[test]
+fn the_messages_interface_refuses_bad_input_with_typed_errors() {
+    let sockets = gns();
+    let messages = sockets.networking_messages().unwrap();
+    let nobody = NetworkIdentity::GenericString("nobody-here".into());
+    let huge = vec![0u8; steam_sockets::MAX_MESSAGE_SIZE + 1];
+    assert!(matches!(
+        messages.send_to(&nobody, &huge, SendFlags::RELIABLE, 0),
+        Err(Error::MessageTooLarge { .. })
+    ));
+    let big = vec![0u8; steam_sockets::MAX_UNRELIABLE_MESSAGE_SIZE + 1];
+    assert_eq!(
+        messages.send_to(&nobody, &big, SendFlags::UNRELIABLE, 0),
+        Err(Error::MessageTooLarge {
+            size: big.len(),
+            max: steam_sockets::MAX_UNRELIABLE_MESSAGE_SIZE
+        })
+    );
+    assert!(matches!(
+        messages.send_to(&nobody, b"x", SendFlags::RELIABLE, u32::MAX),
+        Err(Error::OutOfRange { what: "channel", .. })
+    ));
+    let mut inbox = Vec::new();
+    assert!(matches!(messages.receive(u32::MAX, &mut inbox, 1), Err(Error::OutOfRange { .. })));
+    assert_eq!(messages.receive(3, &mut inbox, 8), Ok(0));
+    let unheld = NetworkIdentity::GenericString("x".repeat(40));
+    assert!(matches!(messages.accept_session(&unheld), Err(Error::OutOfRange { .. })));
+    // Nothing to accept or close, and no session to describe.
+    assert_eq!(
+        messages.accept_session(&nobody),
+        Err(Error::Failed { function: "AcceptSessionWithUser" })
+    );
+    assert_eq!(
+        messages.close_session(&nobody),
+        Err(Error::Failed { function: "CloseSessionWithUser" })
+    );
+    assert_eq!(
+        messages.close_channel(&nobody, 0),
+        Err(Error::Failed { function: "CloseChannelWithUser" })
+    );
+    assert_eq!(messages.session_info(&nobody).unwrap(), None);
+    // The session events are process-wide handlers that GNS has too.
+    let both = GlobalEvents::MESSAGES_SESSION_REQUEST | GlobalEvents::MESSAGES_SESSION_FAILED;
+    sockets.enable_global_events(both).unwrap();
+}

@@ -68,6 +68,7 @@ const SMOKE_EXAMPLES: &[(&str, &[&str])] = &[
     ("chat", &["--demo"]),
     // 7 s: GameNetworkingSockets measures rates over 5-second intervals.
     ("status", &["--demo", "--seconds", "7"]),
+    ("rendezvous", &["--listen", "127.0.0.1:0", "--seconds", "1"]),
 ];
 
 type Result<T = ()> = std::result::Result<T, String>;

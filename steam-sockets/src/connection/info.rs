@@ -221,7 +221,7 @@ pub struct RealtimeStatus {
     pub queue_time: Option<Duration>,
     /// Largest jitter seen recently, if known.
     pub max_jitter: Option<Duration>,
-    /// One entry per lane, in lane order.
+    /// One entry per lane, in lane order, while the connection is connected; empty before.
     pub lanes: Vec<LaneStatus>,
 }
 

@@ -262,7 +262,8 @@ impl Connection {
     }
 
     /// A quick snapshot of the connection's health and queues, with one
-    /// [`LaneStatus`](crate::LaneStatus) per configured lane.
+    /// [`LaneStatus`](crate::LaneStatus) per configured lane while it is connected (none
+    /// before: the library sets its lanes up when it connects).
     ///
     /// # Errors
     /// [`Error::InvalidHandle`] if the connection no longer exists.

@@ -66,10 +66,10 @@ pub(super) unsafe extern "C" fn on_debug_output(
     });
 }
 
-/// The process-wide handlers and their functions (Steam: GameNetworkingSockets has none of
-/// these events). Installed through `steam_only/`.
-#[cfg(feature = "steam")]
-pub(super) mod global {
+/// The process-wide handlers and their functions: the messages-session events on both
+/// backends; authentication, relay-network and FakeIP results on Steam only (installed
+/// through `steam_only/`: GameNetworkingSockets has none of these).
+pub(crate) mod global {
     use std::ffi::c_void;
     use std::ptr::{NonNull, null_mut};
     use std::sync::atomic::{AtomicPtr, Ordering};
@@ -154,18 +154,21 @@ pub(super) mod global {
         }
     }
 
+    #[cfg(feature = "steam")]
     pub(in crate::raw) static AUTH_STATUS: GlobalHandler =
         GlobalHandler::new(Key::Callback_AuthStatusChanged, || {
             let f: unsafe extern "C" fn(*mut sys::SteamNetAuthenticationStatus_t) = on_auth_status;
             f as *mut c_void
         });
 
+    #[cfg(feature = "steam")]
     pub(in crate::raw) static RELAY_STATUS: GlobalHandler =
         GlobalHandler::new(Key::Callback_RelayNetworkStatusChanged, || {
             let f: unsafe extern "C" fn(*mut sys::SteamRelayNetworkStatus_t) = on_relay_status;
             f as *mut c_void
         });
 
+    #[cfg(feature = "steam")]
     pub(in crate::raw) static FAKE_IP_RESULT: GlobalHandler =
         GlobalHandler::new(Key::Callback_FakeIPResult, || {
             let f: unsafe extern "C" fn(*mut sys::SteamNetworkingFakeIPResult_t) =
@@ -205,19 +208,58 @@ pub(super) mod global {
         no_unwind((), || routes::broadcast(report(raw)));
     }
 
+    #[cfg(feature = "steam")]
     unsafe extern "C" fn on_auth_status(raw: *mut sys::SteamNetAuthenticationStatus_t) {
         // SAFETY: the library passes this key's struct, or null.
         unsafe { deliver(&AUTH_STATUS, raw, |raw| Report::AuthenticationStatus(raw)) }
     }
 
+    #[cfg(feature = "steam")]
     unsafe extern "C" fn on_relay_status(raw: *mut sys::SteamRelayNetworkStatus_t) {
         // SAFETY: the library passes this key's struct, or null.
         unsafe { deliver(&RELAY_STATUS, raw, |raw| Report::RelayNetworkStatus(raw)) }
     }
 
+    #[cfg(feature = "steam")]
     unsafe extern "C" fn on_fake_ip_result(raw: *mut sys::SteamNetworkingFakeIPResult_t) {
         // SAFETY: the library passes this key's struct, or null.
         unsafe { deliver(&FAKE_IP_RESULT, raw, |raw| Report::FakeIpResult(raw)) }
+    }
+
+    static SESSION_REQUEST: GlobalHandler =
+        GlobalHandler::new(Key::Callback_MessagesSessionRequest, || {
+            let f: unsafe extern "C" fn(*mut sys::SteamNetworkingMessagesSessionRequest_t) =
+                on_session_request;
+            f as *mut c_void
+        });
+
+    static SESSION_FAILED: GlobalHandler =
+        GlobalHandler::new(Key::Callback_MessagesSessionFailed, || {
+            let f: unsafe extern "C" fn(*mut sys::SteamNetworkingMessagesSessionFailed_t) =
+                on_session_failed;
+            f as *mut c_void
+        });
+
+    /// Installs the handler of messages-session requests (both backends).
+    pub(crate) fn install_session_request_handler(api: Api) -> Result<()> {
+        SESSION_REQUEST.install(api)
+    }
+
+    /// Installs the handler of failed messages sessions (both backends).
+    pub(crate) fn install_session_failed_handler(api: Api) -> Result<()> {
+        SESSION_FAILED.install(api)
+    }
+
+    unsafe extern "C" fn on_session_request(
+        raw: *mut sys::SteamNetworkingMessagesSessionRequest_t,
+    ) {
+        // SAFETY: the library passes this key's struct, or null.
+        unsafe { deliver(&SESSION_REQUEST, raw, |raw| Report::SessionRequest(raw)) }
+    }
+
+    unsafe extern "C" fn on_session_failed(raw: *mut sys::SteamNetworkingMessagesSessionFailed_t) {
+        // SAFETY: the library passes this key's struct, or null.
+        unsafe { deliver(&SESSION_FAILED, raw, |raw| Report::SessionFailed(raw)) }
     }
 }
 

@@ -164,9 +164,16 @@ impl RawConnection {
         }
     }
 
-    /// Status with the first `lane_count` lanes' (those the connection has).
+    /// Status, with the first `lane_count` lanes' (those the connection has) once it is
+    /// connected. Before that the library may not have set its lanes up yet: asked for them,
+    /// GameNetworkingSockets logs "Invalid lane count" (seen on P2P connections that never
+    /// connected), so lanes are asked for only when the state says connected.
     pub(crate) fn realtime_status(self, lane_count: usize) -> Result<RealtimeStatus> {
         let mut lanes = Vec::with_capacity(lane_count);
+        let raw = self.raw_realtime_status(&mut Vec::new(), 0)?;
+        if lane_count == 0 || raw.m_eState != sys::ESteamNetworkingConnectionState::Connected {
+            return Ok(realtime_status(&raw, &lanes));
+        }
         let raw = self.raw_realtime_status(&mut lanes, lane_count)?;
         Ok(realtime_status(&raw, &lanes))
     }

@@ -274,6 +274,8 @@ pub(crate) enum Reported {
     AuthenticationStatus(ServiceStatus),
     RelayNetworkStatus(RelayNetworkStatus),
     FakeIpResult(FakeIpResult),
+    SessionRequest(NetworkIdentity),
+    SessionFailed(ConnectionInfo),
 }
 
 pub(crate) fn report(report: Report<'_>) -> Reported {
@@ -291,6 +293,14 @@ pub(crate) fn report(report: Report<'_>) -> Reported {
         }
         Report::RelayNetworkStatus(raw) => Reported::RelayNetworkStatus(relay_network_status(raw)),
         Report::FakeIpResult(raw) => Reported::FakeIpResult(fake_ip_result(raw)),
+        Report::SessionRequest(raw) => {
+            let identity = raw.m_identityRemote;
+            Reported::SessionRequest(identity_from_raw(&identity))
+        }
+        Report::SessionFailed(raw) => {
+            let info = raw.m_info;
+            Reported::SessionFailed(connection_info(&info))
+        }
     }
 }
 

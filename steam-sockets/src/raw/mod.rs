@@ -33,6 +33,7 @@ pub(crate) mod convert;
 pub(crate) mod ffi;
 pub(crate) mod listen_socket;
 pub(crate) mod message;
+pub(crate) mod messages;
 pub(crate) mod poll_group;
 pub(crate) mod routes;
 pub(crate) mod signaling;

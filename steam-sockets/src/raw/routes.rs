@@ -27,6 +27,10 @@ pub(crate) enum Report<'a> {
     /// A FakeIP request finished (process-wide).
     #[cfg_attr(not(feature = "steam"), allow(dead_code))]
     FakeIpResult(&'a sys::SteamNetworkingFakeIPResult_t),
+    /// A peer asks for a messages session (process-wide).
+    SessionRequest(&'a sys::SteamNetworkingMessagesSessionRequest_t),
+    /// A messages session failed (process-wide).
+    SessionFailed(&'a sys::SteamNetworkingMessagesSessionFailed_t),
 }
 
 /// The receiving end of one `Sockets`: turns reports into events on its channel. It runs no
@@ -122,7 +126,6 @@ pub(super) fn hub_for(
 }
 
 /// Hands a report to every live hub.
-#[cfg(feature = "steam")]
 pub(super) fn broadcast(report: Report<'_>) {
     let hubs: Vec<Arc<Hub>> =
         read(|r| r.hubs.iter().filter_map(Weak::upgrade).collect()).unwrap_or_default();

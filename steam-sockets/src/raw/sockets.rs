@@ -15,6 +15,7 @@ use super::convert::{
     identity_from_raw, identity_to_raw,
 };
 use super::ffi::string_from_buf;
+use super::messages::RawMessages;
 use super::routes::{self, Hub};
 use super::signaling::{self, SignalSink};
 use super::steam_only::{self, SteamDispatch};
@@ -52,6 +53,16 @@ only_on! {
         let utils = unsafe { sys::SteamAPI_SteamNetworkingUtils_v003() };
         Api::new(sockets, utils)
             .ok_or(Error::GnsInit { message: "the library returned no interface".into() })
+    }
+}
+
+only_on! {
+    "gns", "SteamAPI_SteamNetworkingMessages_v002",
+    /// GameNetworkingSockets' messages interface.
+    pub(crate) fn gns_messages() -> Result<Option<RawMessages>> {
+        // SAFETY: the library is initialised (there is an `Api`); the accessor has no
+        // preconditions then.
+        Ok(RawMessages::new(unsafe { sys::SteamAPI_SteamNetworkingMessages_v002() }))
     }
 }
 

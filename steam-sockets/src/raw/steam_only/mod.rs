@@ -17,6 +17,7 @@ use steam_sockets_sys as sys;
 use super::api::Api;
 use super::convert::{identity_ptr, optional_identity};
 use super::ffi::string_from_buf;
+use super::messages::RawMessages;
 use super::only_on;
 use crate::error::{Error, Result};
 use crate::identity::NetworkIdentity;
@@ -115,6 +116,21 @@ only_on! {
         // SAFETY: as above.
         let utils = unsafe { sys::SteamAPI_SteamNetworkingUtils_SteamAPI_v004() };
         Ok(Api::new(sockets, utils))
+    }
+}
+
+only_on! {
+    "steam", "SteamAPI_SteamNetworkingMessages_SteamAPI",
+    /// The client's or game server's messages interface, or `None` if it is not initialised.
+    pub(crate) fn steam_messages(game_server: bool) -> Result<Option<RawMessages>> {
+        let interface = if game_server {
+            // SAFETY: the accessor only looks up the interface; null if not initialised.
+            unsafe { sys::SteamAPI_SteamGameServerNetworkingMessages_SteamAPI_v002() }
+        } else {
+            // SAFETY: as above.
+            unsafe { sys::SteamAPI_SteamNetworkingMessages_SteamAPI_v002() }
+        };
+        Ok(RawMessages::new(interface))
     }
 }
 
