@@ -457,3 +457,37 @@ fn the_messages_interface_refuses_bad_input_with_typed_errors() {
     let both = GlobalEvents::MESSAGES_SESSION_REQUEST | GlobalEvents::MESSAGES_SESSION_FAILED;
     sockets.enable_global_events(both).unwrap();
 }
+
+#[test]
+fn a_signaling_client_over_any_stream_announces_itself_and_carries_connect_p2p() {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::net::UnixStream;
+
+    let sockets = gns();
+    let (ours, server) = UnixStream::pair().unwrap();
+    server.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let client =
+        steam_sockets::SignalingClient::over(&sockets, ours.try_clone().unwrap(), ours).unwrap();
+    let mut lines = BufReader::new(server.try_clone().unwrap());
+    let mut greeting = String::new();
+    lines.read_line(&mut greeting).unwrap();
+    assert_eq!(greeting, format!("{}\n", sockets.identity().unwrap()));
+    // Plain connect_p2p now has signaling: its first signal comes out as a line to the peer.
+    let peer = NetworkIdentity::GenericString("somebody".into());
+    let start = Instant::now();
+    let conn = sockets.connect_p2p(&peer, 0, &[]).unwrap();
+    let mut signal = String::new();
+    while signal.is_empty() && start.elapsed() < DEADLINE {
+        sockets.run_callbacks();
+        let _ = lines.read_line(&mut signal);
+    }
+    let (to, hex) = signal.trim_end().split_once(' ').expect("a `DESTINATION HEX` line");
+    assert_eq!(to, "str:somebody");
+    assert!(hex.len() > 100 && hex.bytes().all(|b| b.is_ascii_hexdigit()), "{signal:?}");
+    drop(conn);
+    // Garbage from the server is logged and skipped, not fatal.
+    use std::io::Write as _;
+    (&server).write_all(b"no-space-here\nstr:x zz\n").unwrap();
+    drop(client);
+    drop(server);
+}

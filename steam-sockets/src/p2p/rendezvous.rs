@@ -12,7 +12,7 @@
 //! signaling: it retries what gets lost.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -142,7 +142,8 @@ fn read_line<R: BufRead>(reader: &mut R, line: &mut Vec<u8>) -> std::io::Result<
 /// ```
 #[derive(Debug)]
 pub struct SignalingClient {
-    stream: TcpStream,
+    /// The socket, when the client made it ([`connect`](SignalingClient::connect)).
+    stream: Option<TcpStream>,
     api: Api,
     reader: Option<JoinHandle<()>>,
     writer: Option<JoinHandle<()>>,
@@ -157,21 +158,41 @@ impl SignalingClient {
     /// identity contains whitespace; [`Error::Failed`] if the library's identity is not known
     /// yet or it refuses the signaling factory; [`Error::Thread`] if a thread cannot start.
     pub fn connect(sockets: &Sockets, server: impl ToSocketAddrs) -> Result<SignalingClient> {
-        let me = identity_text(&sockets.identity()?)?;
         let stream = TcpStream::connect(server).map_err(Error::io("connect to signaling"))?;
         // Signals are small and late ones are useless: no Nagle delay.
         stream.set_nodelay(true).map_err(Error::io("signaling socket"))?;
+        let write_half = stream.try_clone().map_err(Error::io("signaling socket"))?;
+        let read_half = stream.try_clone().map_err(Error::io("signaling socket"))?;
+        let mut client = SignalingClient::over(sockets, read_half, write_half)?;
+        client.stream = Some(stream);
+        Ok(client)
+    }
+
+    /// Like [`connect`](SignalingClient::connect), over any byte stream to the server (a Unix
+    /// socket, a TLS session, a tunnel): `reader` and `writer` are its two directions, each
+    /// used from a thread of the client's own. The reader's thread ends when the stream does.
+    ///
+    /// # Errors
+    /// As for [`connect`](SignalingClient::connect), without the socket errors.
+    pub fn over(
+        sockets: &Sockets,
+        reader: impl Read + Send + 'static,
+        writer: impl Write + Send + 'static,
+    ) -> Result<SignalingClient> {
+        let me = identity_text(&sockets.identity()?)?;
         let (outbox, lines) = crossbeam_channel::bounded::<String>(OUTBOX_CAPACITY);
         outbox.send(format!("{me}\n")).map_err(|_| Error::Failed { function: "signaling" })?;
         let sink = sink(outbox);
-        let write_half = stream.try_clone().map_err(Error::io("signaling socket"))?;
-        let read_half = stream.try_clone().map_err(Error::io("signaling socket"))?;
-        let writer = spawn("signaling writer", move || write_lines(write_half, &lines))?;
-        let mut client =
-            SignalingClient { stream, api: sockets.api(), reader: None, writer: Some(writer) };
+        let writer = spawn("signaling writer", move || write_lines(writer, &lines))?;
+        let mut client = SignalingClient {
+            stream: None,
+            api: sockets.api(),
+            reader: None,
+            writer: Some(writer),
+        };
         let (api, reader_sink) = (sockets.api(), Arc::clone(&sink));
         client.reader =
-            Some(spawn("signaling reader", move || read_signals(api, read_half, &reader_sink))?);
+            Some(spawn("signaling reader", move || read_signals(api, reader, &reader_sink))?);
         callbacks::set_connection_signaling(sockets.api(), Some(sink))?;
         Ok(client)
     }
@@ -181,15 +202,17 @@ impl Drop for SignalingClient {
     fn drop(&mut self) {
         // The library must not ask for signaling objects of a closed client.
         let _ = callbacks::set_connection_signaling(self.api, None);
-        // Ends both threads: the reader sees the end of the stream, and the writer's channel
-        // closes once the library releases the signaling objects that hold it.
-        let _ = self.stream.shutdown(Shutdown::Both);
-        if let Some(reader) = self.reader.take() {
-            let _ = reader.join();
-        }
-        // The writer may outlive the client until the library drops its last signaling object;
-        // it then ends by itself (its socket is shut down), so it is not waited for.
+        // The writer ends once the library releases the signaling objects that hold its
+        // channel (or its stream fails), so it is not waited for.
         drop(self.writer.take());
+        // A socket of our own is shut down, which ends the reader; another stream's reader
+        // ends when that stream does, and is not waited for either.
+        if let Some(stream) = self.stream.take() {
+            let _ = stream.shutdown(Shutdown::Both);
+            if let Some(reader) = self.reader.take() {
+                let _ = reader.join();
+            }
+        }
     }
 }
 
@@ -218,16 +241,16 @@ fn sink(outbox: Sender<String>) -> SignalSink {
 }
 
 /// Writes each line to the server, until the channel closes or the socket fails.
-fn write_lines(mut stream: TcpStream, lines: &Receiver<String>) {
+fn write_lines(mut stream: impl Write, lines: &Receiver<String>) {
     for line in lines {
-        if stream.write_all(line.as_bytes()).is_err() {
+        if stream.write_all(line.as_bytes()).and_then(|()| stream.flush()).is_err() {
             return;
         }
     }
 }
 
 /// Hands every signal the server forwards to the library, until the stream ends.
-fn read_signals(api: Api, stream: TcpStream, sink: &SignalSink) {
+fn read_signals(api: Api, stream: impl Read, sink: &SignalSink) {
     let mut reader = BufReader::new(stream);
     let mut line = Vec::new();
     while let Ok(true) = read_line(&mut reader, &mut line) {
