@@ -789,6 +789,7 @@ pub(crate) mod library_cross_check {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "calls the C library")]
     fn display_is_the_library_to_string() {
         for addr in sample_addresses() {
             assert_eq!(addr.to_string(), library_text(addr, true), "{addr:?}");
@@ -796,6 +797,7 @@ pub(crate) mod library_cross_check {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "calls the C library")]
     fn the_library_parses_our_text_into_the_same_address() {
         for addr in sample_addresses() {
             assert_eq!(library_parse(&addr.to_string()), Some(addr), "{addr}");
@@ -803,6 +805,7 @@ pub(crate) mod library_cross_check {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "calls the C library")]
     fn we_parse_the_library_text_with_and_without_port() {
         for addr in sample_addresses() {
             assert_eq!(library_text(addr, true).parse(), Ok(addr));
@@ -812,6 +815,7 @@ pub(crate) mod library_cross_check {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "calls the C library")]
     fn on_hostile_text_we_accept_only_what_the_library_reads_the_same_way() {
         let extra: Vec<String> = sample_addresses()[..200].iter().map(|a| a.to_string()).collect();
         let mut accepted_by_both = 0;

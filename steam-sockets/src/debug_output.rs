@@ -42,6 +42,14 @@ static DEBUG_OUTPUT_QUEUE: OnceLock<Sender<LibraryMessage>> = OnceLock::new();
 static DEBUG_OUTPUT_ON: AtomicBool = AtomicBool::new(false);
 /// Messages dropped because the queue was full, not yet reported.
 static DEBUG_OUTPUT_DROPPED: AtomicU64 = AtomicU64::new(0);
+/// The library's assertion that its callback queue holds 100 callbacks or more
+/// (`InternalQueueCallback` in GameNetworkingSockets). It is not fatal and the queue keeps
+/// growing, so nothing is lost; but it comes once per callback queued beyond 100, which after
+/// a long stall of the application is thousands of identical lines. They are counted instead,
+/// and summarised once per drain ([`report_callback_backlog`]).
+const CALLBACK_BACKLOG_ASSERTION: &[u8] = b"Callbacks backing up";
+/// Callback backlog assertions since the last drain.
+static CALLBACK_BACKLOG: AtomicU64 = AtomicU64::new(0);
 /// Serialises `set_debug_output`, so that the flag and the library's setting agree.
 static DEBUG_OUTPUT_SETTING: Mutex<()> = Mutex::new(());
 
@@ -93,6 +101,10 @@ fn on_debug_output(level: log::Level, bug: bool, message: Option<&CStr>) {
     if !DEBUG_OUTPUT_ON.load(Ordering::Relaxed) || level > log::max_level() {
         return;
     }
+    if bug && message.is_some_and(is_callback_backlog) {
+        CALLBACK_BACKLOG.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
     let text = copy_message(message);
     if bug {
         // Assertions come at this level, and after a fatal one the library ends the process
@@ -104,6 +116,32 @@ fn on_debug_output(level: log::Level, bug: bool, message: Option<&CStr>) {
     let queued = DEBUG_OUTPUT_QUEUE
         .get()
         .is_some_and(|queue| queue.try_send(LibraryMessage { level, text }).is_ok());
+    if !queued {
+        DEBUG_OUTPUT_DROPPED.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Whether `message` is the library's callback backlog assertion.
+fn is_callback_backlog(message: &CStr) -> bool {
+    let needle = CALLBACK_BACKLOG_ASSERTION;
+    message.to_bytes().windows(needle.len()).any(|window| window == needle)
+}
+
+/// After the library's callback queue was drained: one warning for the backlog assertions the
+/// library made since the last drain, if it made any (see [`CALLBACK_BACKLOG_ASSERTION`]).
+fn report_callback_backlog() {
+    if CALLBACK_BACKLOG.load(Ordering::Relaxed) == 0 {
+        return;
+    }
+    let backlog = CALLBACK_BACKLOG.swap(0, Ordering::Relaxed);
+    let text = format!(
+        "the library's callback queue backed up: {backlog} callbacks queued beyond its 100 \
+         before this drain (none lost). Call run_callbacks more often, or let \
+         Sockets::spawn_callback_thread drain it"
+    );
+    let queued = DEBUG_OUTPUT_QUEUE.get().is_some_and(|queue| {
+        queue.try_send(LibraryMessage { level: log::Level::Warn, text }).is_ok()
+    });
     if !queued {
         DEBUG_OUTPUT_DROPPED.fetch_add(1, Ordering::Relaxed);
     }
@@ -131,7 +169,11 @@ impl Sockets {
     ///
     /// Messages at [`Bug`](DebugOutputLevel::Bug) level (the library's failed assertions) are
     /// also written to standard error at once: after a fatal one the library ends the process
-    /// (exit status 1) before the thread could log it.
+    /// (exit status 1) before the thread could log it. One is not: GameNetworkingSockets
+    /// asserts "Callbacks backing up" for every callback it queues while 100 or more wait for
+    /// [`run_callbacks`](Sockets::run_callbacks). Its queue grows and loses nothing, so those
+    /// are counted instead, and each drain that follows a backlog logs one warning with the
+    /// count.
     ///
     /// ```no_run
     /// # fn main() -> steam_sockets::Result<()> {
@@ -151,6 +193,7 @@ impl Sockets {
             // Start the thread before the library can call the function.
             debug_output_queue()?;
             callbacks::set_debug_sink(on_debug_output);
+            callbacks::set_drain_hook(report_callback_backlog);
         }
         DEBUG_OUTPUT_ON.store(on, Ordering::Relaxed);
         utils::set_debug_output_function(self.api(), level, on);
@@ -169,5 +212,17 @@ mod tests {
         assert_eq!(copy_message(Some(bytes)), "bad \u{fffd} byte");
         // The sink survives a null message whether or not output is on.
         on_debug_output(log::Level::Error, false, None);
+    }
+
+    #[test]
+    fn the_callback_backlog_assertion_is_recognised_and_its_count_reset_by_a_drain() {
+        // GameNetworkingSockets' text (`InternalQueueCallback`).
+        let valve =
+            c"Callbacks backing up and not being checked.  Need to check them more frequently!";
+        assert!(is_callback_backlog(valve));
+        assert!(!is_callback_backlog(c"Assertion Failed: m_nRefCount > 0"));
+        CALLBACK_BACKLOG.fetch_add(3, Ordering::Relaxed);
+        report_callback_backlog();
+        assert_eq!(CALLBACK_BACKLOG.load(Ordering::Relaxed), 0);
     }
 }

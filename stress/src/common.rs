@@ -209,6 +209,16 @@ pub fn pump_until<T>(
     }
 }
 
+/// Runs callbacks for `time`, discarding the events: lets the library send and settle.
+pub fn pump_for(sockets: &Sockets, time: Duration) {
+    let start = Instant::now();
+    while start.elapsed() < time {
+        sockets.run_callbacks();
+        let _ = sockets.events().try_iter().count();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
 /// A server and a client connected over UDP on 127.0.0.1.
 #[derive(Debug)]
 pub struct Pair {
@@ -224,6 +234,17 @@ pub struct Pair {
 pub fn connect_pair(sockets: &Sockets, options: &[ConfigValue]) -> Result<Pair, String> {
     let listener = listen(sockets, options)?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let (server, client) = connect_to(sockets, addr, options)?;
+    Ok(Pair { listener, server, client })
+}
+
+/// Connects a client with `options` to `addr` (a listen socket of this process, or a relay
+/// in front of one), accepts it, and waits until both ends are connected: `(server, client)`.
+pub fn connect_to(
+    sockets: &Sockets,
+    addr: std::net::SocketAddr,
+    options: &[ConfigValue],
+) -> Result<(Connection, Connection), String> {
     let client = sockets.connect_ip(addr, options).map_err(|e| format!("connect: {e}"))?;
     let mut server = None;
     let mut connected = (false, false);
@@ -253,7 +274,7 @@ pub fn connect_pair(sockets: &Sockets, options: &[ConfigValue]) -> Result<Pair, 
         (connected == (true, true)).then_some(Ok(()))
     })??;
     let server = server.ok_or("no server connection")?;
-    Ok(Pair { listener, server, client })
+    Ok((server, client))
 }
 
 /// Bytes of a payload's header: stream, sequence number, length.
@@ -378,4 +399,14 @@ impl Tracker {
     pub fn received_on(&self, stream: u32) -> u32 {
         self.next.get(&stream).copied().unwrap_or(0)
     }
+}
+
+/// This process's resident memory, in KiB (`VmRSS` in `/proc/self/status`).
+pub fn resident_kib() -> Result<u64, String> {
+    let status = std::fs::read_to_string("/proc/self/status").map_err(|e| format!("/proc: {e}"))?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| "no VmRSS in /proc/self/status".to_owned())
 }

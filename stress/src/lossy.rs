@@ -56,14 +56,31 @@ fn one_profile(
     // Lag and loss make the handshake and the queues slower: be patient.
     options.push(ConfigValue::TimeoutConnected(Duration::from_secs(30)));
     let Some(pair) = report.ok("connect", common::connect_pair(sockets, &options)) else { return };
-    let lanes = vec![Lane { priority: 0, weight: 1 }; usize::from(LANES)];
-    if report.ok("configure lanes", pair.client.configure_lanes(&lanes)).is_none() {
-        return;
-    }
     for value in simulation {
         if report.ok("simulation", sockets.set_global_config(value)).is_none() {
             return;
         }
+    }
+    exchange(sockets, &pair, report, label, count, seed);
+    for value in simulation {
+        report.ok("reset simulation", sockets.reset_global_config(value.key()));
+    }
+}
+
+/// Sends `count` messages (70% reliable, on [`LANES`] lanes, up to 10 KB) from the client to the
+/// server of `pair` and checks that every reliable one arrives once, intact and in order per
+/// lane, and that no unreliable one arrives corrupted or twice; adds the figures to `report`.
+pub fn exchange(
+    sockets: &Sockets,
+    pair: &common::Pair,
+    report: &mut Report,
+    label: &str,
+    count: u32,
+    seed: u64,
+) {
+    let lanes = vec![Lane { priority: 0, weight: 1 }; usize::from(LANES)];
+    if report.ok("configure lanes", pair.client.configure_lanes(&lanes)).is_none() {
+        return;
     }
     // Streams: one per lane for reliable messages, `LANES + lane` for unreliable ones.
     let mut rng = Rng::new(seed);
@@ -131,9 +148,6 @@ fn one_profile(
         let _ = pair.server.receive(&mut inbox, 1024);
         inbox.iter().for_each(|m| tracker.take(m));
         std::thread::sleep(Duration::from_millis(2));
-    }
-    for value in simulation {
-        report.ok("reset simulation", sockets.reset_global_config(value.key()));
     }
     let per_lane_ok =
         (0..LANES).all(|lane| tracker.received_on(u32::from(lane)) == next[usize::from(lane)]);

@@ -1,6 +1,8 @@
 //! The reliability suite of steam-sockets (`cargo xtask stress`): GameNetworkingSockets over
 //! UDP loopback under simulated loss, lag, reordering and duplication, floods, killed peers,
-//! a thousand connections, many threads, every drop order, bad input, and valgrind.
+//! a thousand connections, many threads, every drop order, bad input, valgrind, and hostile
+//! traffic: garbage datagrams and replays, handshake floods, a corrupting relay of our own, and
+//! event storms while the application stalls.
 //!
 //! Usage: `steam-sockets-stress [--short] [--only NAME[,NAME...]] [--list]`. Each scenario runs
 //! in a child process of its own (the simulation settings are process-wide, and a library
@@ -16,9 +18,17 @@ mod bad_input;
 #[cfg(feature = "gns")]
 mod common;
 #[cfg(feature = "gns")]
+mod crowd;
+#[cfg(feature = "gns")]
 mod drop_order;
 #[cfg(feature = "gns")]
 mod flood;
+#[cfg(feature = "gns")]
+mod garbage;
+#[cfg(feature = "gns")]
+mod handshake;
+#[cfg(feature = "gns")]
+mod impaired;
 #[cfg(feature = "gns")]
 mod leaks;
 #[cfg(feature = "gns")]
@@ -28,7 +38,11 @@ mod many;
 #[cfg(feature = "gns")]
 mod peer_death;
 #[cfg(feature = "gns")]
+mod relay;
+#[cfg(feature = "gns")]
 mod runner;
+#[cfg(feature = "gns")]
+mod storm;
 #[cfg(feature = "gns")]
 mod threads;
 

@@ -49,13 +49,20 @@ const SCENARIOS: &[Scenario] = &[
     ("threads", crate::threads::run),
     ("drop-order", crate::drop_order::run),
     ("bad-input", crate::bad_input::run),
+    ("garbage", crate::garbage::run),
+    ("handshake-flood", crate::handshake::run),
+    ("impairment-proxy", crate::impaired::run),
+    ("event-storm", crate::storm::run),
     ("leaks", crate::leaks::run),
 ];
 
 /// Entry point: a helper role, one scenario (in a child), or the whole suite.
 pub fn main() -> ExitCode {
     if let Ok(role) = std::env::var(ROLE_VAR) {
-        return crate::peer_death::child(&role);
+        return match crate::crowd::Behaviour::of_role(&role) {
+            Some(behaviour) => crate::crowd::child(behaviour),
+            None => crate::peer_death::child(&role),
+        };
     }
     let size = Size { short: std::env::var(SHORT_VAR).is_ok_and(|v| v == "1") };
     if let Ok(name) = std::env::var(SCENARIO_VAR) {

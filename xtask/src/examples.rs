@@ -77,11 +77,11 @@ fn run_bounded(cmd: &mut Command, timeout: Duration) -> Result<Finished> {
     })
 }
 
-/// `cargo run` of one example on GNS with `args`; passes when it exits 0.
-pub(crate) fn smoke(tally: &mut Tally, example: &str, args: &[&str]) {
-    println!("smoke: example {example} {} (gns)", args.join(" "));
+/// `cargo run` of one example of `package` on GNS with `args`; passes when it exits 0.
+pub(crate) fn smoke(tally: &mut Tally, package: &str, example: &str, args: &[&str]) {
+    println!("smoke: example {example} of {package} {} (gns)", args.join(" "));
     let mut cmd = cargo();
-    cmd.args(["run", "--quiet"]).args(super::example_args(example)).arg("--").args(args);
+    cmd.args(["run", "--quiet"]).args(super::example_args(package, example)).arg("--").args(args);
     match run_bounded(&mut cmd, SMOKE_TIMEOUT) {
         Ok(done) if done.code == Some(0) => {
             print!("{}", done.stdout);
@@ -102,8 +102,8 @@ pub(crate) fn smoke(tally: &mut Tally, example: &str, args: &[&str]) {
 
 /// The smoke runs of [`SMOKE_EXAMPLES`](super::SMOKE_EXAMPLES).
 pub(crate) fn smoke_all(tally: &mut Tally) {
-    for (example, args) in SMOKE_EXAMPLES {
-        smoke(tally, example, args);
+    for (package, example, args) in SMOKE_EXAMPLES {
+        smoke(tally, package, example, args);
     }
 }
 

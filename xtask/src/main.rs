@@ -5,8 +5,8 @@
 //! * `demo`:  setup, then the echo example on GNS over UDP loopback.
 //! * `test`:  setup, then the whole suite: GNS and Steam backends, tool crates, example smoke
 //!   runs (GNS), every example run on Steam without a Steam client (a clean error expected;
-//!   see `examples.rs`), the stress short form and the Steam suite. Ends with one line
-//!   `tests: N passed, M failed`.
+//!   see `examples.rs`), the stress short form, the Steam and P2P suites, Miri and the fuzz
+//!   targets (briefly). Ends with one line `tests: N passed, M failed`.
 //! * `ci`:    `layout` first (it needs no build), then `test`, then clippy and rustdoc with
 //!   warnings denied on both backends, and `cargo fmt --check`. Clippy on GNS also lints the
 //!   benchmark package (not run in CI). Then the release checks (`release.rs`):
@@ -32,9 +32,20 @@
 //! * `p2p`: setup, then the P2P suite on GNS (`p2p.rs`): two peers in network namespaces
 //!   connect by identity over ICE through the crate's signaling; one `P2P ...` line per
 //!   scenario; skipped, and said so, when not root. `test` runs it too.
+//! * `miri`:  the unit tests of the pure-Rust modules of `steam-sockets` (parsers, codecs, the
+//!   owner slot pool, the backlog, the signaling line format) under Miri on nightly
+//!   (`miri.rs`), counted like cargo tests; skipped, and said so, when nightly's Miri is
+//!   missing and cannot be added. `test` runs it too.
+//! * `fuzz`:  the cargo-fuzz targets of `fuzz/` (`fuzz.rs`: the address, identity and PopId
+//!   parsers, the signaling server's lines), each for a bounded time (`--seconds N`, default
+//!   60; `--only T,...`), installing cargo-fuzz when missing; one `FUZZ ...` line per target,
+//!   failing on any crash. `test` runs each for 15 s; skipped, and said so, without nightly
+//!   or cargo-fuzz.
 
 mod examples;
+mod fuzz;
 mod layout;
+mod miri;
 mod p2p;
 mod release;
 mod steam;
@@ -50,10 +61,14 @@ const DEBIAN_PACKAGES: &[&str] =
 const BACKEND_PACKAGES: &[&str] = &[
     "steam-sockets-sys",
     "steam-sockets",
+    "steam-sockets-renet",
     "steam-sockets-tests",
     "steam-sockets-examples",
     "steam-sockets-stress",
 ];
+
+/// The package of the examples.
+const EXAMPLES_PACKAGE: &str = "steam-sockets-examples";
 
 /// The benchmark package: linted with the GNS backend packages, never tested or run in CI.
 const BENCH_PACKAGE: &str = "steam-sockets-bench";
@@ -61,14 +76,15 @@ const BENCH_PACKAGE: &str = "steam-sockets-bench";
 /// Packages without a backend.
 const TOOL_PACKAGES: &[&str] = &["steam-sockets-build", "xtask"];
 
-/// Examples that run without Steam, as smoke tests on GNS, with their arguments. Each checks
-/// its own traffic and exits 0 only if it all arrived (see each example's header).
-const SMOKE_EXAMPLES: &[(&str, &[&str])] = &[
-    ("echo", &[]),
-    ("chat", &["--demo"]),
+/// Examples that run without Steam, as smoke tests on GNS: package, example, arguments. Each
+/// checks its own traffic and exits 0 only if it all arrived (see each example's header).
+const SMOKE_EXAMPLES: &[(&str, &str, &[&str])] = &[
+    (EXAMPLES_PACKAGE, "echo", &[]),
+    (EXAMPLES_PACKAGE, "chat", &["--demo"]),
     // 7 s: GameNetworkingSockets measures rates over 5-second intervals.
-    ("status", &["--demo", "--seconds", "7"]),
-    ("rendezvous", &["--listen", "127.0.0.1:0", "--seconds", "1"]),
+    (EXAMPLES_PACKAGE, "status", &["--demo", "--seconds", "7"]),
+    (EXAMPLES_PACKAGE, "rendezvous", &["--listen", "127.0.0.1:0", "--seconds", "1"]),
+    ("steam-sockets-renet", "echo", &["--smoke"]),
 ];
 
 type Result<T = ()> = std::result::Result<T, String>;
@@ -88,10 +104,13 @@ fn main() -> ExitCode {
         Some("msrv") => release::msrv(),
         Some("licenses") => release::licenses(),
         Some("layout") => layout::layout(&args[1..]),
+        Some("miri") => miri::miri(),
+        Some("fuzz") => fuzz::fuzz(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask <setup|demo|test|ci|bench [bench options]|stress [stress \
-                 options]|steam|p2p|publish-check|msrv|licenses|layout [--graph]>"
+                 options]|steam|p2p|miri|fuzz [--seconds N] [--only T,...]|publish-check|msrv|licenses|layout \
+                 [--graph]>"
             );
             return ExitCode::from(2);
         }
@@ -158,21 +177,13 @@ fn is_root() -> bool {
 }
 
 fn demo() -> Result {
-    run(cargo().args(["run", "--quiet"]).args(example_args("echo")))
+    run(cargo().args(["run", "--quiet"]).args(example_args(EXAMPLES_PACKAGE, "echo")))
 }
 
-fn example_args(name: &str) -> Vec<String> {
-    [
-        "-p",
-        "steam-sockets-examples",
-        "--example",
-        name,
-        "--no-default-features",
-        "--features",
-        "gns",
-    ]
-    .map(String::from)
-    .to_vec()
+fn example_args(package: &str, name: &str) -> Vec<String> {
+    ["-p", package, "--example", name, "--no-default-features", "--features", "gns"]
+        .map(String::from)
+        .to_vec()
 }
 
 /// `-p <package>` for each package.
@@ -196,23 +207,7 @@ struct Tally {
 impl Tally {
     /// Runs `cargo test ...`, echoing its output, and adds up its `test result:` lines.
     fn cargo_test(&mut self, args: &[String]) {
-        self.run_counted(cargo().args(["test", "--no-fail-fast"]).args(args), |line| {
-            let mut counts = (0, 0);
-            // "test result: ok. 3 passed; 0 failed; 0 ignored; ..."
-            let Some(line) = line.strip_prefix("test result: ") else { return counts };
-            for part in line.split(';') {
-                let words: Vec<&str> = part.split_whitespace().collect();
-                let count = |w: &[&str]| {
-                    w.iter().rev().nth(1).and_then(|n| n.parse::<u64>().ok()).unwrap_or(0)
-                };
-                match words.last() {
-                    Some(&"passed") => counts.0 += count(&words),
-                    Some(&"failed") => counts.1 += count(&words),
-                    _ => {}
-                }
-            }
-            counts
-        });
+        self.run_counted(cargo().args(["test", "--no-fail-fast"]).args(args), test_result_counts);
     }
 
     /// Runs `cmd`, echoing its output, and adds up the (passed, failed) counts that `count`
@@ -248,6 +243,25 @@ impl Tally {
     }
 }
 
+/// The (passed, failed) counts of a libtest `test result:` line; (0, 0) for other lines.
+/// Ignored tests count as neither.
+fn test_result_counts(line: &str) -> (u64, u64) {
+    let mut counts = (0, 0);
+    // "test result: ok. 3 passed; 0 failed; 0 ignored; ..."
+    let Some(line) = line.strip_prefix("test result: ") else { return counts };
+    for part in line.split(';') {
+        let words: Vec<&str> = part.split_whitespace().collect();
+        let count =
+            |w: &[&str]| w.iter().rev().nth(1).and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
+        match words.last() {
+            Some(&"passed") => counts.0 += count(&words),
+            Some(&"failed") => counts.1 += count(&words),
+            _ => {}
+        }
+    }
+    counts
+}
+
 fn test() -> Result {
     let tally = run_tests();
     tally.check()
@@ -264,6 +278,8 @@ fn run_tests() -> Tally {
     stress::short(&mut tally);
     steam::suite(&mut tally);
     p2p::suite(&mut tally);
+    miri::suite(&mut tally);
+    fuzz::suite(&mut tally);
     println!("{}", tally.summary());
     tally
 }

@@ -31,7 +31,7 @@ use super::{Result, cargo};
 
 /// The crates published to crates.io, in dependency order.
 pub(crate) const PUBLISHED: &[&str] =
-    &["steam-sockets-sys", "steam-sockets", "steam-sockets-build"];
+    &["steam-sockets-sys", "steam-sockets", "steam-sockets-build", "steam-sockets-renet"];
 
 /// Files every published package must contain.
 const REQUIRED: &[&str] =

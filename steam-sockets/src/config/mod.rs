@@ -625,6 +625,7 @@ mod tests {
     /// Every key reads at global scope as a typed value, or as unsupported on this backend.
     #[cfg(feature = "gns")]
     #[test]
+    #[cfg_attr(miri, ignore = "calls the C library")]
     fn config_every_key_reads_at_global_scope() {
         let sockets = crate::Sockets::init_gns().unwrap();
         for &key in ConfigKey::ALL {

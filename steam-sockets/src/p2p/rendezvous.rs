@@ -450,6 +450,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "uses TCP sockets, which Miri does not support")]
     fn the_server_forwards_between_announced_identities_and_drops_the_rest() {
         let server = SignalingServer::bind("127.0.0.1:0").unwrap();
         let connect = |name: &str| {

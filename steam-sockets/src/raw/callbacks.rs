@@ -52,6 +52,25 @@ pub(crate) fn set_debug_sink(sink: DebugSink) {
     let _ = DEBUG_SINK.set(sink);
 }
 
+/// Called after each drain of the library's callback queue, with the drain's lock still held;
+/// `debug_output.rs` reports there what the library said about the queue meanwhile. It must
+/// not block or call the library.
+pub(crate) type DrainHook = fn();
+
+static DRAIN_HOOK: OnceLock<DrainHook> = OnceLock::new();
+
+/// Sets the function called after each drain; the first one set stays for the process.
+pub(crate) fn set_drain_hook(hook: DrainHook) {
+    let _ = DRAIN_HOOK.set(hook);
+}
+
+/// Runs the drain hook, if one is set.
+pub(super) fn drained() {
+    if let Some(hook) = DRAIN_HOOK.get() {
+        hook();
+    }
+}
+
 /// The function the library calls with each message (see `utils::set_debug_output_function`).
 pub(super) unsafe extern "C" fn on_debug_output(
     kind: sys::ESteamNetworkingSocketsDebugOutputType,

@@ -22,7 +22,8 @@
 //! * nothing here imports the safe layer's objects (`Sockets`, `Connection`, ...): only plain
 //!   data types, errors and the owner pool of shared payloads, so that no import cycle can form
 //!   (ARCHITECTURE.md); where the library calls up, it calls a function the safe layer
-//!   registered (`routes::Hub`, `signaling::SignalSink`, `callbacks::DebugSink`).
+//!   registered (`routes::Hub`, `signaling::SignalSink`, `callbacks::DebugSink`,
+//!   `callbacks::DrainHook`).
 
 use std::ptr::NonNull;
 

@@ -93,6 +93,7 @@ pub(crate) fn run_callbacks(api: Api, steam_dispatch: Option<SteamDispatch>) {
     // SAFETY: live interface. The callbacks it invokes are this crate's, which take no lock
     // that a caller of the library could hold while calling into it.
     unsafe { sys::SteamAPI_ISteamNetworkingSockets_RunCallbacks(api.sockets()) }
+    callbacks::drained();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -267,6 +267,7 @@ mod tests {
 
     #[cfg(not(feature = "steam"))]
     #[test]
+    #[cfg_attr(miri, ignore = "calls the C library")]
     fn ping_location_methods_are_unsupported_on_gns() {
         let sockets = Sockets::init_gns().unwrap();
         let location = PingLocation { blob: [0; 512] };

@@ -164,9 +164,11 @@ mod tests {
 
     #[test]
     fn every_pop_id_round_trips() {
-        // A spread of values, including every byte in every position.
+        // A spread of values, including every byte in every position (under Miri, which
+        // interprets every step, every 17th byte: 0, 17, ..., 255).
+        let step = if cfg!(miri) { 17 } else { 1 };
         for shift in [0, 8, 16, 24] {
-            for byte in 0..=255u32 {
+            for byte in (0..=255u32).step_by(step) {
                 for base in [0, 0x0069_6164, 0x3273_746f] {
                     let id = PopId(base ^ (byte << shift));
                     assert_eq!(id.to_string().parse::<PopId>(), Ok(id), "{:#x}", id.0);
