@@ -32,10 +32,11 @@ pub fn run(chat_example: &std::path::Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let scenarios: [(&str, Scenario); 4] = [
+    let scenarios: [(&str, Scenario); 5] = [
         ("p2p-echo", p2p_echo),
         ("peer-death", peer_death),
         ("messages", messages),
+        ("renet", renet),
         ("p2p-chat", p2p_chat),
     ];
     let mut failed = 0;
@@ -219,4 +220,27 @@ fn messages(peers: &Peers) -> Result<Vec<String>, String> {
     details.push("a second session, refused (close_session on its request)".into());
     details.extend(client.lines("REFUSED "));
     Ok(details)
+}
+
+fn renet(peers: &Peers) -> Result<Vec<String>, String> {
+    let (server, client) = peers.pair("renet-server", "renet-client")?;
+    let count = crate::renet::RENET_COUNT;
+    let echoed = field(&client, &format!("RENET ECHOED {count}"), "ms");
+    let ok = server.ok
+        && client.ok
+        && echoed.is_some()
+        && !server.lines("RENET CLIENT ").is_empty()
+        && !server.lines("RENET LEFT ").is_empty();
+    if !ok {
+        return Err(format!("{}\n{}", server.describe("server"), client.describe("client")));
+    }
+    let connected = field(&client, "RENET CONNECTED", "ms").unwrap_or_default();
+    let left = server.lines("RENET LEFT ").first().cloned().unwrap_or_default();
+    Ok(vec![format!(
+        "renet over steam-sockets-renet by identity and P2P virtual port: connected in \
+         {connected} ms, {count} reliable-ordered messages echoed in order in {} ms; the \
+         server saw the client leave ({})",
+        echoed.unwrap_or_default(),
+        left.trim_start_matches("RENET LEFT ")
+    )])
 }

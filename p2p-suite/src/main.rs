@@ -13,6 +13,9 @@
 //! * `messages`: `ISteamNetworkingMessages` between the same peers: a session request,
 //!   accepted; 1,000 messages on two channels echoed back, intact and in order on each; a
 //!   closed channel; a refused session;
+//! * `renet`: a renet server and client on `steam-sockets-renet`'s transports, by P2P
+//!   virtual port and identity: 200 reliable-ordered messages echoed in order, then the client
+//!   leaves and the server sees it;
 //! * `p2p-chat`: the `p2p_chat` example on GNS, listening (and serving the signaling) in A and
 //!   connecting from B: a typed line arrives, and the close ("bye") reaches the listener.
 //!
@@ -24,6 +27,8 @@
 mod harness;
 #[cfg(feature = "gns")]
 mod peer;
+#[cfg(feature = "gns")]
+mod renet;
 
 use std::process::ExitCode;
 
@@ -50,6 +55,8 @@ fn main() -> ExitCode {
                 "dying-client" => peer::dying_client(),
                 "messages-echo" => peer::messages_echo(),
                 "messages-client" => peer::messages_client(),
+                "renet-server" => renet::renet_server(),
+                "renet-client" => renet::renet_client(),
                 _ => return usage(),
             };
             match outcome {
@@ -69,7 +76,8 @@ fn usage() -> ExitCode {
     eprintln!(
         "usage: steam-sockets-p2p-suite run --p2p-chat <the p2p_chat example, on gns>\n       \
          steam-sockets-p2p-suite peer \
-         <echo-server|echo-client|death-watcher|dying-client|messages-echo|messages-client>"
+         <echo-server|echo-client|death-watcher|dying-client|messages-echo|messages-client|\
+         renet-server|renet-client>"
     );
     ExitCode::from(2)
 }

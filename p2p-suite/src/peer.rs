@@ -12,18 +12,18 @@ use steam_sockets::{
 pub const ECHO_COUNT: usize = 1000;
 
 /// The signaling server, in namespace A.
-const SIGNALING: &str = "10.77.0.1:10077";
+pub(crate) const SIGNALING: &str = "10.77.0.1:10077";
 
 /// Longest any one step may take.
-const STEP: Duration = Duration::from_secs(30);
+pub(crate) const STEP: Duration = Duration::from_secs(30);
 
-type Outcome = Result<(), String>;
+pub(crate) type Outcome = Result<(), String>;
 
-fn err(context: &str) -> impl Fn(Error) -> String + '_ {
+pub(crate) fn err(context: &str) -> impl Fn(Error) -> String + '_ {
     move |e| format!("{context}: {e}")
 }
 
-fn identity(name: &str) -> NetworkIdentity {
+pub(crate) fn identity(name: &str) -> NetworkIdentity {
     NetworkIdentity::GenericString(name.into())
 }
 
@@ -42,7 +42,7 @@ impl log::Log for LibraryWarnings {
     fn flush(&self) {}
 }
 
-fn init(name: &str) -> Result<Sockets, String> {
+pub(crate) fn init(name: &str) -> Result<Sockets, String> {
     static LOGGER: LibraryWarnings = LibraryWarnings;
     let sockets =
         Sockets::init_gns_with_identity(&identity(name)).map_err(err("init_gns_with_identity"))?;
@@ -54,7 +54,7 @@ fn init(name: &str) -> Result<Sockets, String> {
 }
 
 /// A signaling client, once the server (started by the other peer) answers.
-fn signaling(sockets: &Sockets) -> Result<SignalingClient, String> {
+pub(crate) fn signaling(sockets: &Sockets) -> Result<SignalingClient, String> {
     let start = Instant::now();
     loop {
         match SignalingClient::connect(sockets, SIGNALING) {
