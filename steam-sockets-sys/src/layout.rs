@@ -106,6 +106,9 @@ const _: () = {
     assert!(offset_of!(ours::SteamDatagramGameCoordinatorServerLogin, m_appData) == 280);
 };
 
+same_layout!(SteamNetworkingMessagesSessionRequest_t { m_identityRemote });
+same_layout!(SteamNetworkingMessagesSessionFailed_t { m_info });
+
 // The sizes and offsets measured for Linux x86-64 (from both libraries' headers), so that a
 // change in both bindings at once (a new SDK) is also noticed.
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
@@ -122,4 +125,6 @@ const _: () = {
     assert!(size_of::<ours::SteamNetworkingConfigValue_t>() == 16);
     assert!(size_of::<ours::SteamNetConnectionStatusChangedCallback_t>() == 704);
     assert!(align_of::<ours::SteamNetConnectionStatusChangedCallback_t>() == 4);
+    assert!(size_of::<ours::SteamNetworkingMessagesSessionRequest_t>() == 136);
+    assert!(size_of::<ours::SteamNetworkingMessagesSessionFailed_t>() == 696);
 };

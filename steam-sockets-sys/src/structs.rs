@@ -361,20 +361,24 @@ impl SteamNetConnectionStatusChangedCallback_t {
     pub const k_iCallback: c_int = k_iSteamNetworkingSocketsCallbacks + 1;
 }
 
-callback_struct! {
-    /// `SteamNetworkingMessagesSessionRequest_t`: a peer wants to open a messages session.
-    pub struct SteamNetworkingMessagesSessionRequest_t {
-        /// Who wants to talk.
-        pub m_identityRemote: SteamNetworkingIdentity,
-    }
+/// `SteamNetworkingMessagesSessionRequest_t`: a peer wants to open a messages session.
+///
+/// Unlike the other callbacks, Valve's header declares the two messages-session callbacks
+/// under `#pragma pack(push, 1)` on every platform: alignment 1.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub struct SteamNetworkingMessagesSessionRequest_t {
+    /// Who wants to talk.
+    pub m_identityRemote: SteamNetworkingIdentity,
 }
 
-callback_struct! {
-    /// `SteamNetworkingMessagesSessionFailed_t`: a messages session failed (or was refused).
-    pub struct SteamNetworkingMessagesSessionFailed_t {
-        /// What is known about the session's connection, including why it ended.
-        pub m_info: SteamNetConnectionInfo_t,
-    }
+/// `SteamNetworkingMessagesSessionFailed_t`: a messages session failed (or was refused).
+/// Packed to 1, as Valve declares it (see [`SteamNetworkingMessagesSessionRequest_t`]).
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub struct SteamNetworkingMessagesSessionFailed_t {
+    /// What is known about the session's connection, including why it ended.
+    pub m_info: SteamNetConnectionInfo_t,
 }
 
 callback_struct! {
