@@ -32,11 +32,12 @@ pub fn run(chat_example: &std::path::Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let scenarios: [(&str, Scenario); 5] = [
+    let scenarios: [(&str, Scenario); 6] = [
         ("p2p-echo", p2p_echo),
         ("peer-death", peer_death),
         ("messages", messages),
         ("renet", renet),
+        ("aeronet", aeronet),
         ("p2p-chat", p2p_chat),
     ];
     let mut failed = 0;
@@ -242,5 +243,31 @@ fn renet(peers: &Peers) -> Result<Vec<String>, String> {
          server saw the client leave ({})",
         echoed.unwrap_or_default(),
         left.trim_start_matches("RENET LEFT ")
+    )])
+}
+
+fn aeronet(peers: &Peers) -> Result<Vec<String>, String> {
+    let (server, client) = peers.pair("aeronet-server", "aeronet-client")?;
+    let count = crate::aeronet::AERONET_COUNT;
+    let echoed = field(&client, &format!("AERONET ECHOED {count}"), "ms");
+    let ended = server.lines("AERONET ENDED ").first().cloned().unwrap_or_default();
+    let ok = server.ok
+        && client.ok
+        && echoed.is_some()
+        && !server.lines("AERONET REQUEST str:peer-b").is_empty()
+        && ended == "AERONET ENDED by peer: aeronet client done";
+    if !ok {
+        return Err(format!("{}\n{}", server.describe("server"), client.describe("client")));
+    }
+    let connected = field(&client, "AERONET CONNECTED", "ms").unwrap_or_default();
+    let route = field(&client, "AERONET ROUTE", "ms").unwrap_or_default();
+    let probes = field(&client, "AERONET ROUTE", "probes").unwrap_or_default();
+    Ok(vec![format!(
+        "aeronet over steam-sockets-aeronet by identity and P2P virtual port: a session request \
+         from str:peer-b, accepted; connected in {connected} ms, a route for unreliable packets \
+         at {route} ms ({probes} probes sent before one came back), {count} packets echoed \
+         intact in {} ms; the server read the client's reason ({})",
+        echoed.unwrap_or_default(),
+        ended.trim_start_matches("AERONET ENDED ")
     )])
 }

@@ -16,6 +16,9 @@
 //! * `renet`: a renet server and client on `steam-sockets-renet`'s transports, by P2P
 //!   virtual port and identity: 200 reliable-ordered messages echoed in order, then the client
 //!   leaves and the server sees it;
+//! * `aeronet`: aeronet sessions on `steam-sockets-aeronet`'s IO layer, in a headless bevy
+//!   `App` on each side: a server by P2P virtual port, a client by identity; 200 packets
+//!   echoed intact, then the client disconnects and the server reads its reason;
 //! * `p2p-chat`: the `p2p_chat` example on GNS, listening (and serving the signaling) in A and
 //!   connecting from B: a typed line arrives, and the close ("bye") reaches the listener.
 //!
@@ -23,6 +26,8 @@
 //! which the harness runs inside the namespaces. Output: one `P2P scenario=<name>
 //! result=<ok|FAIL>` line per scenario (after `# ...` detail lines), or `P2P skipped: <why>`.
 
+#[cfg(feature = "gns")]
+mod aeronet;
 #[cfg(feature = "gns")]
 mod harness;
 #[cfg(feature = "gns")]
@@ -57,6 +62,8 @@ fn main() -> ExitCode {
                 "messages-client" => peer::messages_client(),
                 "renet-server" => renet::renet_server(),
                 "renet-client" => renet::renet_client(),
+                "aeronet-server" => aeronet::aeronet_server(),
+                "aeronet-client" => aeronet::aeronet_client(),
                 _ => return usage(),
             };
             match outcome {
@@ -77,7 +84,7 @@ fn usage() -> ExitCode {
         "usage: steam-sockets-p2p-suite run --p2p-chat <the p2p_chat example, on gns>\n       \
          steam-sockets-p2p-suite peer \
          <echo-server|echo-client|death-watcher|dying-client|messages-echo|messages-client|\
-         renet-server|renet-client>"
+         renet-server|renet-client|aeronet-server|aeronet-client>"
     );
     ExitCode::from(2)
 }

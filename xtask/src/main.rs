@@ -62,6 +62,7 @@ const BACKEND_PACKAGES: &[&str] = &[
     "steam-sockets-sys",
     "steam-sockets",
     "steam-sockets-renet",
+    "steam-sockets-aeronet",
     "steam-sockets-tests",
     "steam-sockets-examples",
     "steam-sockets-stress",
@@ -85,6 +86,7 @@ const SMOKE_EXAMPLES: &[(&str, &str, &[&str])] = &[
     (EXAMPLES_PACKAGE, "status", &["--demo", "--seconds", "7"]),
     (EXAMPLES_PACKAGE, "rendezvous", &["--listen", "127.0.0.1:0", "--seconds", "1"]),
     ("steam-sockets-renet", "echo", &["--smoke"]),
+    ("steam-sockets-aeronet", "echo", &["--smoke"]),
 ];
 
 type Result<T = ()> = std::result::Result<T, String>;

@@ -8,10 +8,12 @@
 //!   compressed.
 //! * [`msrv`]: what can be checked with the one toolchain this project builds with (no older
 //!   one can be installed here). (1) Every publishable crate declares the workspace
-//!   `rust-version`. (2) Every dependency they can pull in (normal and build dependencies, both
-//!   backends, as resolved in `Cargo.lock`) declares a `rust-version` no newer than ours; crates that declare none
-//!   are listed. (3) No `let` chains in their sources (stable only since 1.88, and not caught by
-//!   the lint below). The fourth part runs with clippy in `ci`: `clippy::incompatible_msrv`
+//!   `rust-version`, or the one [`OWN_MSRV`] gives it (steam-sockets-aeronet: its aeronet and
+//!   bevy need 1.95). (2) Every dependency they can pull in (normal and build dependencies, both
+//!   backends, as resolved in `Cargo.lock`) declares a `rust-version` no newer than that of the
+//!   oldest published crate that pulls it in; crates that declare none are listed. (3) No `let`
+//!   chains in the sources of crates below 1.88 (stable only since then, and not caught by the
+//!   lint below). The fourth part runs with clippy in `ci`: `clippy::incompatible_msrv`
 //!   (warn by default, denied there) reads `rust-version` and flags standard-library items
 //!   stabilised after it. This does not prove the crates build on 1.85: language features other
 //!   than `let` chains, lint or inference changes, and Cargo features are not checked; only
@@ -30,8 +32,17 @@ use serde_json::Value;
 use super::{Result, cargo};
 
 /// The crates published to crates.io, in dependency order.
-pub(crate) const PUBLISHED: &[&str] =
-    &["steam-sockets-sys", "steam-sockets", "steam-sockets-build", "steam-sockets-renet"];
+pub(crate) const PUBLISHED: &[&str] = &[
+    "steam-sockets-sys",
+    "steam-sockets",
+    "steam-sockets-build",
+    "steam-sockets-renet",
+    "steam-sockets-aeronet",
+];
+
+/// Published crates whose `rust-version` is not the workspace's: name, version, why.
+const OWN_MSRV: &[(&str, &str, &str)] =
+    &[("steam-sockets-aeronet", "1.95", "aeronet_io 0.22 and bevy 0.20 declare Rust 1.95")];
 
 /// Files every published package must contain.
 const REQUIRED: &[&str] =
@@ -216,16 +227,16 @@ fn check_package_files(name: &str, meta: &Value) -> Result {
     Ok(())
 }
 
-/// Packages reachable from [`PUBLISHED`] through normal and build dependencies (all features:
-/// both backends), by package id.
-fn shipped(meta: &Value) -> Result<BTreeSet<String>> {
+/// Packages reachable from the published crate `root` (itself included) through normal and
+/// build dependencies (all features: both backends), by package id.
+fn shipped(meta: &Value, root: &str) -> Result<BTreeSet<String>> {
     let nodes = meta["resolve"]["nodes"].as_array().ok_or("cargo metadata has no resolve graph")?;
     let by_id: BTreeMap<&str, &Value> =
         nodes.iter().filter_map(|n| Some((n["id"].as_str()?, n))).collect();
     let packages = meta["packages"].as_array().ok_or("cargo metadata has no packages")?;
     let mut queue: VecDeque<String> = packages
         .iter()
-        .filter(|p| p["name"].as_str().is_some_and(|n| PUBLISHED.contains(&n)))
+        .filter(|p| p["name"] == root && p["source"].is_null())
         .filter_map(|p| p["id"].as_str().map(str::to_string))
         .collect();
     let mut seen = BTreeSet::new();
@@ -260,47 +271,63 @@ pub(crate) fn msrv() -> Result {
     let packages = meta["packages"].as_array().ok_or("cargo metadata has no packages")?;
     let by_id: BTreeMap<&str, &Value> =
         packages.iter().filter_map(|p| Some((p["id"].as_str()?, p))).collect();
-    let ours = meta["workspace_members"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|id| by_id.get(id.as_str()?))
-        .find(|p| p["name"] == "steam-sockets")
-        .and_then(|p| p["rust_version"].as_str())
-        .ok_or("steam-sockets declares no rust-version")?
-        .to_string();
-    let msrv = version(&ours).ok_or_else(|| format!("cannot read rust-version {ours}"))?;
+    let declared = |name: &str| {
+        packages
+            .iter()
+            .find(|p| p["name"] == name && p["source"].is_null())
+            .and_then(|p| p["rust_version"].as_str())
+            .map(str::to_string)
+    };
+    let ours = declared("steam-sockets").ok_or("steam-sockets declares no rust-version")?;
     let mut problems = Vec::new();
+    // Each dependency is held to the oldest Rust of the published crates that pull it in.
+    let mut limits: BTreeMap<String, ((u64, u64, u64), String)> = BTreeMap::new();
+    for &name in PUBLISHED {
+        let expected = OWN_MSRV.iter().find(|(n, ..)| *n == name).map_or(ours.as_str(), |o| o.1);
+        let Some(rv) = declared(name) else {
+            problems.push(format!("{name} declares no rust-version"));
+            continue;
+        };
+        if rv != expected {
+            problems.push(format!("{name} declares rust-version {rv}, expected {expected}"));
+        }
+        let limit = version(&rv).ok_or_else(|| format!("cannot read rust-version {rv}"))?;
+        if limit < (1, 88, 0) {
+            problems.extend(let_chains(&meta, name)?);
+        }
+        for id in shipped(&meta, name)? {
+            let entry = limits.entry(id).or_insert((limit, rv.clone()));
+            if limit < entry.0 {
+                *entry = (limit, rv.clone());
+            }
+        }
+    }
     let mut undeclared = Vec::new();
     let mut checked = 0;
-    for id in shipped(&meta)? {
+    for (id, (limit, limit_text)) in &limits {
         let Some(pkg) = by_id.get(id.as_str()) else { continue };
         let name = pkg["name"].as_str().unwrap_or("?");
         let pkg_version = pkg["version"].as_str().unwrap_or("?");
         match pkg["rust_version"].as_str() {
-            Some(rv) if PUBLISHED.contains(&name) && rv != ours => {
-                problems.push(format!("{name} declares rust-version {rv}, the workspace {ours}"))
-            }
             Some(rv) => match version(rv) {
-                Some(v) if v <= msrv => checked += 1,
-                _ => problems.push(format!("{name} {pkg_version} needs Rust {rv} (ours: {ours})")),
+                Some(v) if v <= *limit => checked += 1,
+                _ => problems.push(format!(
+                    "{name} {pkg_version} needs Rust {rv}, but a crate with rust-version \
+                     {limit_text} pulls it in"
+                )),
             },
-            None if PUBLISHED.contains(&name) => {
-                problems.push(format!("{name} declares no rust-version"))
-            }
             None => undeclared.push(format!("{name} {pkg_version}")),
         }
     }
-    for name in PUBLISHED {
-        problems.extend(let_chains(&meta, name)?);
-    }
     if !problems.is_empty() {
-        return Err(format!("MSRV {ours}:\n  {}", problems.join("\n  ")));
+        return Err(format!("MSRV:\n  {}", problems.join("\n  ")));
     }
     println!(
-        "msrv: rust-version {ours}: {checked} crates (ours and every locked normal/build \
-         dependency, both backends) declare a rust-version no newer; no let chains in our \
-         sources; {} dependencies declare none: {}",
+        "msrv: rust-version {ours} ({}): {checked} crates (ours and every locked normal/build \
+         dependency, both backends) declare a rust-version no newer than the crates that pull \
+         them in; no let chains in the sources of those below 1.88; {} dependencies declare \
+         none: {}",
+        OWN_MSRV.iter().map(|(n, v, _)| format!("{n}: {v}")).collect::<Vec<_>>().join(", "),
         undeclared.len(),
         undeclared.join(", ")
     );
