@@ -215,7 +215,7 @@ fn poll(
     mut commands: Commands,
     // Sessions connected in this update: their `Session` is inserted at its end.
     mut fresh: Local<HashMap<Entity, Session>>,
-    mut ended: Local<Vec<(Entity, DisconnectReason)>>,
+    mut ended: Local<Vec<(ConnectionId, Entity, DisconnectReason)>>,
 ) {
     let steam = &mut *steam;
     server::open_and_answer(steam, &opening, &mut commands);
@@ -229,8 +229,8 @@ fn poll(
             Event::ConnectionStatus(change) => {
                 let Some(&entity) = steam.sessions.get(&change.connection) else { continue };
                 if let Some(reason) = disconnect_reason(&change) {
-                    steam.sessions.remove(&change.connection);
-                    ended.push((entity, reason));
+                    // Routed until its last messages are read, below.
+                    ended.push((change.connection, entity, reason));
                 } else if change.info.state == ConnectionState::Connected
                     && !sessions.contains(entity)
                 {
@@ -268,7 +268,8 @@ fn poll(
     for (entity, session) in fresh.drain() {
         commands.entity(entity).try_insert(session);
     }
-    for (entity, reason) in ended.drain(..) {
+    for (connection, entity, reason) in ended.drain(..) {
+        steam.sessions.remove(&connection);
         commands.trigger(Disconnected { entity, reason });
     }
 }

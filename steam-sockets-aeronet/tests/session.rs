@@ -208,3 +208,55 @@ fn a_despawned_session_closes_its_connection() {
     run_until(&mut server, &mut clients, "the client to notice", |_, c| c[0].ending().is_some());
     assert_eq!(clients[0].ending(), Some(format!("peer: {DROP_DISCONNECT_REASON}")));
 }
+
+/// What a session held when it ended.
+#[derive(bevy_ecs::prelude::Resource, Default)]
+struct LastWords(Vec<Bytes>);
+
+#[test]
+fn packets_that_arrive_with_the_close_are_in_the_session_when_it_ends() {
+    use bevy_ecs::prelude::*;
+    let mut server = TestServer::start(Policy::Accept);
+    server.app.init_resource::<LastWords>().add_observer(
+        |ended: On<aeronet_io::connection::Disconnected>,
+         sessions: Query<&Session>,
+         mut last: ResMut<LastWords>| {
+            if let Ok(session) = sessions.get(ended.event_target()) {
+                last.0.extend(session.recv.iter().map(|p| p.payload.clone()));
+            }
+        },
+    );
+    let mut clients = [Client::connect(server.addr)];
+    run_until(&mut server, &mut clients, "connected", |s, c| {
+        s.sessions().len() == 1 && c[0].is_connected()
+    });
+    let child = server.sessions()[0];
+    take_received(&mut server.app, child);
+    // The client sends, then leaves, while the server does not update: both reach it together.
+    let last: Vec<Bytes> = (0..5).map(|i| packet("last", i)).collect();
+    send(&mut clients[0].app, clients[0].entity, last.iter().cloned());
+    clients[0].app.update();
+    // Unreliable packets the library has not sent yet when the connection closes can be
+    // overtaken by the close on a loaded machine: wait until they have left.
+    let entity = clients[0].entity;
+    let start = std::time::Instant::now();
+    loop {
+        let io = clients[0].app.world().get::<SteamSocketsIo>(entity).unwrap();
+        let status = io.connection().unwrap().realtime_status().unwrap();
+        if status.pending_unreliable == 0 {
+            break;
+        }
+        assert!(start.elapsed() < common::DEADLINE, "the packets never left");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    clients[0].app.world_mut().trigger(Disconnect::new(entity, "bye"));
+    clients[0].app.update();
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    run_until(&mut server, &mut clients, "the server to notice", |s, _| {
+        s.app.world().resource::<Endings>().of(child).is_some()
+    });
+    assert_eq!(server.app.world().resource::<Endings>().of(child), Some("peer: bye"));
+    let mut got = server.app.world().resource::<LastWords>().0.clone();
+    got.sort();
+    assert_eq!(got, last);
+}
