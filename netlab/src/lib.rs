@@ -173,6 +173,15 @@ impl Finished {
         self.stdout.lines().filter(|l| l.starts_with(prefix)).map(str::to_owned).collect()
     }
 
+    /// The value of `key=<value>` on its first line that starts with `prefix`.
+    pub fn field(&self, prefix: &str, key: &str) -> Option<String> {
+        self.lines(prefix).first().and_then(|line| {
+            line.split_whitespace()
+                .find_map(|word| word.strip_prefix(key)?.strip_prefix('='))
+                .map(str::to_owned)
+        })
+    }
+
     /// Everything about it, for a failure report.
     pub fn describe(&self, who: &str) -> String {
         format!("{who} (exit ok: {}):\n{}{}", self.ok, self.stdout, self.stderr)

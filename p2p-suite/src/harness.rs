@@ -98,20 +98,12 @@ impl Peers {
 }
 
 /// The value of `KEY=value` on a line starting with `prefix`.
-fn field(finished: &Finished, prefix: &str, key: &str) -> Option<String> {
-    finished.lines(prefix).first().and_then(|line| {
-        line.split_whitespace()
-            .find_map(|word| word.strip_prefix(key)?.strip_prefix('='))
-            .map(str::to_owned)
-    })
-}
-
 fn p2p_echo(peers: &Peers) -> Result<Vec<String>, String> {
     let (server, client) = peers.pair("echo-server", "echo-client")?;
     let count = crate::peer::ECHO_COUNT;
     let ok = server.ok
         && client.ok
-        && field(&client, &format!("ECHOED {count}"), "ms").is_some()
+        && client.field(&format!("ECHOED {count}"), "ms").is_some()
         && server.has("INCOMING str:peer-b")
         && server.has("CLOSED closed_by=Peer end=1007 debug=done")
         && client.has("SECOND ECHOED 10")
@@ -122,10 +114,10 @@ fn p2p_echo(peers: &Peers) -> Result<Vec<String>, String> {
     if !ok {
         return Err(format!("{}\n{}", server.describe("server"), client.describe("client")));
     }
-    let connect = field(&client, "CONNECTED", "ms").unwrap_or_default();
-    let second = field(&client, "SECOND CONNECTED", "ms").unwrap_or_default();
+    let connect = client.field("CONNECTED", "ms").unwrap_or_default();
+    let second = client.field("SECOND CONNECTED", "ms").unwrap_or_default();
     let route = client.lines("ROUTE ").first().cloned().unwrap_or_default();
-    let echo = field(&client, "ECHOED", "ms").unwrap_or_default();
+    let echo = client.field("ECHOED", "ms").unwrap_or_default();
     Ok(vec![
         format!("connect_p2p(str:peer-a) through the signaling server: connected in {connect} ms"),
         format!("{}", route.trim_start_matches("ROUTE ")),
@@ -146,7 +138,7 @@ fn p2p_echo(peers: &Peers) -> Result<Vec<String>, String> {
 /// (GameNetworkingSockets 0.3 leaves the outgoing rates of an ICE connection at 0 and its
 /// remote quality unknown: the README says so, and the lines print them.)
 fn rates_measured(client: &Finished) -> bool {
-    let value = |key| field(client, "RATES after 6 s", key).and_then(|v| v.parse::<f32>().ok());
+    let value = |key| client.field("RATES after 6 s", key).and_then(|v| v.parse::<f32>().ok());
     matches!(
         (value("in_packets_per_sec"), value("quality_local")),
         (Some(rate), Some(quality)) if rate > 0.0 && quality >= 0.0
@@ -205,13 +197,13 @@ fn messages(peers: &Peers) -> Result<Vec<String>, String> {
         && client.ok
         && server.has("REQUEST str:peer-b accepted")
         && server.has("REQUEST str:peer-b refused")
-        && field(&client, &format!("MESSAGES ECHOED {count}"), "ms").is_some()
+        && client.field(&format!("MESSAGES ECHOED {count}"), "ms").is_some()
         && !client.lines("CHANNEL 1 closed; channel 0 still echoes").is_empty()
         && !client.lines("REFUSED by str:peer-a").is_empty();
     if !ok {
         return Err(format!("{}\n{}", server.describe("server"), client.describe("client")));
     }
-    let echo = field(&client, &format!("MESSAGES ECHOED {count}"), "ms").unwrap_or_default();
+    let echo = client.field(&format!("MESSAGES ECHOED {count}"), "ms").unwrap_or_default();
     let mut details = vec![format!(
         "a session request from str:peer-b, accepted; {count} messages on channels 0 and 1 echoed, intact and in order, in {echo} ms"
     )];
@@ -225,49 +217,10 @@ fn messages(peers: &Peers) -> Result<Vec<String>, String> {
 
 fn renet(peers: &Peers) -> Result<Vec<String>, String> {
     let (server, client) = peers.pair("renet-server", "renet-client")?;
-    let count = crate::renet::RENET_COUNT;
-    let echoed = field(&client, &format!("RENET ECHOED {count}"), "ms");
-    let ok = server.ok
-        && client.ok
-        && echoed.is_some()
-        && !server.lines("RENET CLIENT ").is_empty()
-        && !server.lines("RENET LEFT ").is_empty();
-    if !ok {
-        return Err(format!("{}\n{}", server.describe("server"), client.describe("client")));
-    }
-    let connected = field(&client, "RENET CONNECTED", "ms").unwrap_or_default();
-    let left = server.lines("RENET LEFT ").first().cloned().unwrap_or_default();
-    Ok(vec![format!(
-        "renet over steam-sockets-renet by identity and P2P virtual port: connected in \
-         {connected} ms, {count} reliable-ordered messages echoed in order in {} ms; the \
-         server saw the client leave ({})",
-        echoed.unwrap_or_default(),
-        left.trim_start_matches("RENET LEFT ")
-    )])
+    transport_peers::renet::report(&server, &client)
 }
 
 fn aeronet(peers: &Peers) -> Result<Vec<String>, String> {
     let (server, client) = peers.pair("aeronet-server", "aeronet-client")?;
-    let count = crate::aeronet::AERONET_COUNT;
-    let echoed = field(&client, &format!("AERONET ECHOED {count}"), "ms");
-    let ended = server.lines("AERONET ENDED ").first().cloned().unwrap_or_default();
-    let ok = server.ok
-        && client.ok
-        && echoed.is_some()
-        && !server.lines("AERONET REQUEST str:peer-b").is_empty()
-        && ended == "AERONET ENDED by peer: aeronet client done";
-    if !ok {
-        return Err(format!("{}\n{}", server.describe("server"), client.describe("client")));
-    }
-    let connected = field(&client, "AERONET CONNECTED", "ms").unwrap_or_default();
-    let route = field(&client, "AERONET ROUTE", "ms").unwrap_or_default();
-    let probes = field(&client, "AERONET ROUTE", "probes").unwrap_or_default();
-    Ok(vec![format!(
-        "aeronet over steam-sockets-aeronet by identity and P2P virtual port: a session request \
-         from str:peer-b, accepted; connected in {connected} ms, a route for unreliable packets \
-         at {route} ms ({probes} probes sent before one came back), {count} packets echoed \
-         intact in {} ms; the server read the client's reason ({})",
-        echoed.unwrap_or_default(),
-        ended.trim_start_matches("AERONET ENDED ")
-    )])
+    transport_peers::aeronet::report(&server, &client, "str:peer-b")
 }

@@ -27,13 +27,9 @@
 //! result=<ok|FAIL>` line per scenario (after `# ...` detail lines), or `P2P skipped: <why>`.
 
 #[cfg(feature = "gns")]
-mod aeronet;
-#[cfg(feature = "gns")]
 mod harness;
 #[cfg(feature = "gns")]
 mod peer;
-#[cfg(feature = "gns")]
-mod renet;
 
 use std::process::ExitCode;
 
@@ -60,10 +56,10 @@ fn main() -> ExitCode {
                 "dying-client" => peer::dying_client(),
                 "messages-echo" => peer::messages_echo(),
                 "messages-client" => peer::messages_client(),
-                "renet-server" => renet::renet_server(),
-                "renet-client" => renet::renet_client(),
-                "aeronet-server" => aeronet::aeronet_server(),
-                "aeronet-client" => aeronet::aeronet_client(),
+                "renet-server" => peer::serve_transport(transport_peers::renet::server),
+                "renet-client" => peer::join_transport(transport_peers::renet::client),
+                "aeronet-server" => peer::serve_transport(transport_peers::aeronet::server),
+                "aeronet-client" => peer::join_transport(transport_peers::aeronet::client),
                 _ => return usage(),
             };
             match outcome {

@@ -463,3 +463,20 @@ fn wait_for_message(
     }
     Err(format!("nothing on channel {channel} within {STEP:?}"))
 }
+
+/// Namespace A of a transport scenario: serves the signaling, then runs `server` (a
+/// `transport_peers` server) on peer A's `Sockets`.
+pub(crate) fn serve_transport(server: fn(Sockets) -> Outcome) -> Outcome {
+    let sockets = init("peer-a")?;
+    let _server = SignalingServer::bind(SIGNALING).map_err(err("signaling server"))?;
+    let _signaling = signaling(&sockets)?;
+    server(sockets)
+}
+
+/// Namespace B of a transport scenario: runs `client` (a `transport_peers` client) on peer B's
+/// `Sockets`, connecting to peer A by identity.
+pub(crate) fn join_transport(client: fn(Sockets, &NetworkIdentity) -> Outcome) -> Outcome {
+    let sockets = init("peer-b")?;
+    let _signaling = signaling(&sockets)?;
+    client(sockets, &identity("peer-a"))
+}

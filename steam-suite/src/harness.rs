@@ -52,12 +52,14 @@ pub fn run(paths: &Paths) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let scenarios: [(&str, Scenario); 5] = [
+    let scenarios: [(&str, Scenario); 7] = [
         ("identity", identity),
         ("p2p-echo", p2p_echo),
         ("p2p-chat", p2p_chat),
         ("coexistence", coexistence),
         ("global-chain", global_chain),
+        ("renet", renet),
+        ("aeronet", aeronet),
     ];
     let mut failed = 0;
     for (name, scenario) in scenarios {
@@ -227,4 +229,23 @@ fn global_chain(lab: &Lab) -> Result<Vec<String>, String> {
         return Err(peer.describe("peer"));
     }
     Ok(lines.iter().map(|l| l["CHAIN ".len()..].to_owned()).collect())
+}
+
+/// Server in A, client in B connecting to A's SteamID: `role`-server and `role`-client.
+fn transport_pair(lab: &Lab, role: &str) -> Result<(netlab::Finished, netlab::Finished), String> {
+    let server_id = STEAM_IDS[0].to_string();
+    Ok(finish_pair(start_pair(
+        lab.peer(0, &[&format!("{role}-server")]),
+        lab.peer(1, &[&format!("{role}-client"), &server_id]),
+    )?))
+}
+
+fn renet(lab: &Lab) -> Result<Vec<String>, String> {
+    let (server, client) = transport_pair(lab, "renet")?;
+    transport_peers::renet::report(&server, &client)
+}
+
+fn aeronet(lab: &Lab) -> Result<Vec<String>, String> {
+    let (server, client) = transport_pair(lab, "aeronet")?;
+    transport_peers::aeronet::report(&server, &client, &format!("steamid:{}", STEAM_IDS[1]))
 }

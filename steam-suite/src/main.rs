@@ -12,7 +12,10 @@
 //!   listen socket and a steam-sockets one each accept a connection from the other process,
 //!   and each library receives all of its own events and none of the other's;
 //! * `global-chain`: another global relay-status handler is installed first; steam-sockets'
-//!   `enable_global_events` keeps calling it, and both see every relay status event.
+//!   `enable_global_events` keeps calling it, and both see every relay status event;
+//! * `renet` and `aeronet`: the P2P suite's transport scenarios (`transport-peers`) on the
+//!   Steam backend: renet over steam-sockets-renet and aeronet sessions over
+//!   steam-sockets-aeronet, by SteamID and P2P virtual port.
 //!
 //! Usage: `steam-sockets-steam-suite run --emulator <steamclient.so> --p2p-chat <binary>
 //! --scratch <dir>` (as root), and `steam-sockets-steam-suite peer <role> [args]`, which the
@@ -41,6 +44,14 @@ fn main() -> ExitCode {
                 ("coexist-host", []) => peer::coexist_host(),
                 ("coexist-guest", [host]) => peer::coexist_guest(host),
                 ("global-chain", []) => peer::global_chain(),
+                ("renet-server", []) => peer::serve_transport(transport_peers::renet::server),
+                ("renet-client", [server]) => {
+                    peer::join_transport(server, transport_peers::renet::client)
+                }
+                ("aeronet-server", []) => peer::serve_transport(transport_peers::aeronet::server),
+                ("aeronet-client", [server]) => {
+                    peer::join_transport(server, transport_peers::aeronet::client)
+                }
                 _ => return usage(),
             };
             match outcome {
@@ -74,7 +85,8 @@ fn usage() -> ExitCode {
     eprintln!(
         "usage: steam-sockets-steam-suite run --emulator <steamclient.so> --p2p-chat <binary> \
          --scratch <dir>\n       steam-sockets-steam-suite peer <identity|echo-server|\
-         echo-client ID|coexist-host|coexist-guest ID|global-chain>"
+         echo-client ID|coexist-host|coexist-guest ID|global-chain|renet-server|renet-client ID|\
+         aeronet-server|aeronet-client ID>"
     );
     ExitCode::from(2)
 }

@@ -398,3 +398,15 @@ pub fn global_chain() -> Outcome {
     println!("CHAIN steam-sockets saw {ours:?}; the handler it replaced saw {other} events too");
     Ok(())
 }
+
+/// The server of a transport scenario, on this peer's Steam `Sockets`.
+pub fn serve_transport(server: fn(Sockets) -> Outcome) -> Outcome {
+    server(Sockets::init_steam_client().map_err(err("init_steam_client"))?)
+}
+
+/// The client of a transport scenario, on this peer's Steam `Sockets`, connecting to the
+/// SteamID `server`.
+pub fn join_transport(server: &str, client: fn(Sockets, &NetworkIdentity) -> Outcome) -> Outcome {
+    let server = peer_identity(server)?;
+    client(Sockets::init_steam_client().map_err(err("init_steam_client"))?, &server)
+}

@@ -74,6 +74,10 @@ const EXAMPLES_PACKAGE: &str = "steam-sockets-examples";
 /// The benchmark package: linted with the GNS backend packages, never tested or run in CI.
 const BENCH_PACKAGE: &str = "steam-sockets-bench";
 
+/// The transport scenarios' peers, linted with the suite of each backend (it has no backend
+/// feature of its own).
+const TRANSPORT_PEERS: &str = "steam-sockets-transport-peers";
+
 /// Packages without a backend.
 const TOOL_PACKAGES: &[&str] = &["steam-sockets-build", "xtask"];
 
@@ -310,11 +314,12 @@ fn ci() -> Result {
         .args(["--", "-D", "warnings"]))?;
     // The Steam suite is Steam-only (it has no backend features).
     run(cargo()
-        .args(["clippy", "--all-targets", "-p", steam::SUITE_PACKAGE])
+        .args(["clippy", "--all-targets", "-p", steam::SUITE_PACKAGE, "-p", TRANSPORT_PEERS])
         .args(["--", "-D", "warnings"]))?;
     // The P2P suite and its lab, on GNS (the suite's backend is a feature).
     run(cargo()
         .args(["clippy", "--all-targets", "-p", p2p::SUITE_PACKAGE, "-p", "steam-sockets-netlab"])
+        .args(["-p", TRANSPORT_PEERS])
         .args(["--features", "gns", "--", "-D", "warnings"]))?;
     run(cargo()
         .args(["doc", "--no-deps", "-p", "steam-sockets-build"])

@@ -1,15 +1,16 @@
 //! The `renet` scenario's peers: a renet server on `steam-sockets-renet`'s transport,
-//! listening by P2P virtual port in namespace A, and a renet client connecting by identity
-//! from B over ICE. The client sends messages on renet's reliable-ordered channel, gets each
-//! echoed, in order and intact, then disconnects; the server sees it leave.
+//! listening by P2P virtual port, and a renet client connecting to it by identity. The client
+//! sends messages on renet's reliable-ordered channel, gets each echoed, in order and intact,
+//! then disconnects; the server sees it leave.
 
 use std::time::{Duration, Instant};
 
+use netlab::Finished;
 use renet::{ConnectionConfig, DefaultChannel, RenetClient, RenetServer, ServerEvent};
-use steam_sockets::SignalingServer;
+use steam_sockets::{NetworkIdentity, Sockets};
 use steam_sockets_renet::{ClientTransport, ServerConfig, ServerTransport};
 
-use crate::peer::{Outcome, SIGNALING, STEP, err, identity, init, signaling};
+use crate::{Outcome, STEP};
 
 /// Messages the renet client sends (each echoed).
 pub const RENET_COUNT: usize = 200;
@@ -21,12 +22,9 @@ fn message(seq: usize) -> Vec<u8> {
     format!("renet message {seq}").into_bytes()
 }
 
-/// Namespace A: echoes every reliable-ordered message until its one client leaves; prints
+/// The server: echoes every reliable-ordered message until its one client leaves; prints
 /// `RENET CLIENT <id>` and `RENET LEFT <reason>`.
-pub fn renet_server() -> Outcome {
-    let sockets = init("peer-a")?;
-    let _server = SignalingServer::bind(SIGNALING).map_err(err("signaling server"))?;
-    let _signaling = signaling(&sockets)?;
+pub fn server(sockets: Sockets) -> Outcome {
     let mut server = RenetServer::new(ConnectionConfig::default());
     let mut transport =
         ServerTransport::new(sockets, ServerConfig::new(4)).map_err(|e| format!("server: {e}"))?;
@@ -59,13 +57,11 @@ pub fn renet_server() -> Outcome {
     Err(format!("no client left within {STEP:?} (joined: {joined})"))
 }
 
-/// Namespace B: connects to peer A by identity, sends [`RENET_COUNT`] messages, checks the
+/// The client: connects to `server` by identity, sends [`RENET_COUNT`] messages, checks the
 /// echoes, and disconnects; prints `RENET CONNECTED ms=<n>` and `RENET ECHOED <n> ms=<n>`.
-pub fn renet_client() -> Outcome {
-    let sockets = init("peer-b")?;
-    let _signaling = signaling(&sockets)?;
+pub fn client(sockets: Sockets, server: &NetworkIdentity) -> Outcome {
     let mut client = RenetClient::new(ConnectionConfig::default());
-    let mut transport = ClientTransport::connect_p2p(sockets, &identity("peer-a"), 0, &[])
+    let mut transport = ClientTransport::connect_p2p(sockets, server, 0, &[])
         .map_err(|e| format!("connect_p2p: {e}"))?;
     let start = Instant::now();
     let (mut connected_at, mut sent, mut echoed) = (None, 0, 0);
@@ -110,4 +106,27 @@ pub fn renet_client() -> Outcome {
         std::thread::sleep(TICK);
     }
     Ok(())
+}
+
+/// The scenario's verdict from what the two peers printed, and its detail line.
+pub fn report(server: &Finished, client: &Finished) -> Result<Vec<String>, String> {
+    let count = RENET_COUNT;
+    let echoed = client.field(&format!("RENET ECHOED {count}"), "ms");
+    let ok = server.ok
+        && client.ok
+        && echoed.is_some()
+        && !server.lines("RENET CLIENT ").is_empty()
+        && !server.lines("RENET LEFT ").is_empty();
+    if !ok {
+        return Err(format!("{}\n{}", server.describe("server"), client.describe("client")));
+    }
+    let connected = client.field("RENET CONNECTED", "ms").unwrap_or_default();
+    let left = server.lines("RENET LEFT ").first().cloned().unwrap_or_default();
+    Ok(vec![format!(
+        "renet over steam-sockets-renet by identity and P2P virtual port: connected in \
+         {connected} ms, {count} reliable-ordered messages echoed in order in {} ms; the \
+         server saw the client leave ({})",
+        echoed.unwrap_or_default(),
+        left.trim_start_matches("RENET LEFT ")
+    )])
 }

@@ -1,8 +1,9 @@
 //! The `aeronet` scenario's peers: a headless bevy `App` with `steam-sockets-aeronet`'s IO
-//! layer in each namespace. A's server listens by P2P virtual port and accepts B's session;
-//! B connects by identity over ICE, probes until ICE has a route (unreliable packets sent
-//! before are dropped), sends packets, gets each echoed intact, then triggers aeronet's
-//! `Disconnect`; A sees the session end with B's reason.
+//! layer on each side. The server listens by P2P virtual port and accepts the client's
+//! session; the client connects by identity, probes until the connection has a route for
+//! unreliable packets (over ICE, those sent before are dropped), sends packets, gets each
+//! echoed intact, then triggers aeronet's `Disconnect`; the server sees the session end with
+//! the client's reason.
 
 use std::time::{Duration, Instant};
 
@@ -12,13 +13,14 @@ use bevy_app::prelude::*;
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::EntityCommand;
 use bytes::Bytes;
-use steam_sockets::SignalingServer;
+use netlab::Finished;
+use steam_sockets::{NetworkIdentity, Sockets};
 use steam_sockets_aeronet::{
     ListenTarget, SessionRequest, SessionResponse, SteamSockets, SteamSocketsClient,
     SteamSocketsPlugin, SteamSocketsServer,
 };
 
-use crate::peer::{Outcome, SIGNALING, STEP, err, identity, init, signaling};
+use crate::{Outcome, STEP};
 
 /// Packets the client sends (each echoed).
 pub const AERONET_COUNT: usize = 200;
@@ -40,20 +42,17 @@ struct Seen {
     ended: Option<String>,
 }
 
-fn app(name: &str) -> Result<(App, steam_sockets::SignalingClient), String> {
-    let sockets = init(name)?;
-    let signaling = signaling(&sockets)?;
-    let steam = SteamSockets::new(sockets).map_err(err("SteamSockets"))?;
+fn app(sockets: Sockets) -> Result<App, String> {
+    let steam = SteamSockets::new(sockets).map_err(|e| format!("SteamSockets: {e}"))?;
     let mut app = App::new();
     app.add_plugins(SteamSocketsPlugin).insert_resource(steam).init_resource::<Seen>();
-    Ok((app, signaling))
+    Ok(app)
 }
 
-/// Namespace A: a server on virtual port 0 echoing every packet until its one session ends;
-/// prints `AERONET REQUEST <identity>` and `AERONET ENDED <reason>`.
-pub fn aeronet_server() -> Outcome {
-    let _server = SignalingServer::bind(SIGNALING).map_err(err("signaling server"))?;
-    let (mut app, _signaling) = app("peer-a")?;
+/// The server: on virtual port 0, echoes every packet until its one session ends; prints
+/// `AERONET REQUEST <identity>` and `AERONET ENDED <reason>`.
+pub fn server(sockets: Sockets) -> Outcome {
+    let mut app = app(sockets)?;
     app.add_observer(|mut request: On<SessionRequest>, mut seen: ResMut<Seen>| {
         println!("AERONET REQUEST {}", request.identity);
         seen.requests += 1;
@@ -85,14 +84,14 @@ pub fn aeronet_server() -> Outcome {
     Err(format!("no session ended within {STEP:?} ({requests} requests)"))
 }
 
-/// Namespace B: connects to A by identity, sends [`AERONET_COUNT`] packets, checks the echoes
+/// The client: connects to `server` by identity, sends [`AERONET_COUNT`] packets, checks the echoes
 /// and disconnects; prints `AERONET CONNECTED ms=<n>`, `AERONET ROUTE probes=<n> ms=<n>` and
 /// `AERONET ECHOED <n> ms=<n>`.
-pub fn aeronet_client() -> Outcome {
-    let (mut app, _signaling) = app("peer-b")?;
+pub fn client(sockets: Sockets, server: &NetworkIdentity) -> Outcome {
+    let mut app = app(sockets)?;
     let session = app.world_mut().spawn_empty().id();
     let target =
-        steam_sockets_aeronet::ConnectTarget::P2p { identity: identity("peer-a"), virtual_port: 0 };
+        steam_sockets_aeronet::ConnectTarget::P2p { identity: server.clone(), virtual_port: 0 };
     SteamSocketsClient::connect(target, Vec::new()).apply(app.world_mut().entity_mut(session));
     let start = Instant::now();
     let (mut connected_at, mut route_at, mut probes, mut sent) = (None, None, 0, 0);
@@ -149,4 +148,35 @@ pub fn aeronet_client() -> Outcome {
         std::thread::sleep(TICK);
     }
     Ok(())
+}
+
+/// The scenario's verdict from what the two peers printed (the server must have seen a
+/// request from `client_identity`), and its detail line.
+pub fn report(
+    server: &Finished,
+    client: &Finished,
+    client_identity: &str,
+) -> Result<Vec<String>, String> {
+    let count = AERONET_COUNT;
+    let echoed = client.field(&format!("AERONET ECHOED {count}"), "ms");
+    let ended = server.lines("AERONET ENDED ").first().cloned().unwrap_or_default();
+    let ok = server.ok
+        && client.ok
+        && echoed.is_some()
+        && server.has(&format!("AERONET REQUEST {client_identity}"))
+        && ended == format!("AERONET ENDED by peer: {LEAVING}");
+    if !ok {
+        return Err(format!("{}\n{}", server.describe("server"), client.describe("client")));
+    }
+    let connected = client.field("AERONET CONNECTED", "ms").unwrap_or_default();
+    let route = client.field("AERONET ROUTE", "ms").unwrap_or_default();
+    let probes = client.field("AERONET ROUTE", "probes").unwrap_or_default();
+    Ok(vec![format!(
+        "aeronet over steam-sockets-aeronet by identity and P2P virtual port: a session request \
+         from {client_identity}, accepted; connected in {connected} ms, a route for unreliable \
+         packets at {route} ms ({probes} probes sent before one came back), {count} packets \
+         echoed intact in {} ms; the server read the client's reason ({})",
+        echoed.unwrap_or_default(),
+        ended.trim_start_matches("AERONET ENDED ")
+    )])
 }
