@@ -5,9 +5,13 @@ use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::catalog::{GNS_MAX_SEND_RATE, WORKLOADS};
+use crate::instr;
+use crate::os::raise_open_file_limit;
+use crate::report::{self, Samples, median};
 use crate::workload::{
-    Failure, GNS_MAX_SEND_RATE, Measurement, Result, Setting, Side, WORKLOADS, Workload,
-    effective_settings, format_settings,
+    Failure, Kind, Measurement, Result, Setting, Side, Transport, Workload, effective_settings,
+    format_settings,
 };
 
 /// Longest a child may take; the children's own limits (setup 30 s, no progress 20 s) should
@@ -22,6 +26,12 @@ struct Options {
     sets: Vec<(Setting, i32)>,
     side: Option<Side>,
     list: bool,
+    /// `--clients N`: at most N client connections (instruction-count runs).
+    clients: Option<usize>,
+    /// `--plot`: write the poll-N chart.
+    plot: bool,
+    /// Count instructions per message (off with `--no-instructions`).
+    instructions: bool,
 }
 
 impl Options {
@@ -33,6 +43,9 @@ impl Options {
             sets: Vec::new(),
             side: None,
             list: false,
+            plot: false,
+            instructions: true,
+            clients: None,
         };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
@@ -68,6 +81,17 @@ impl Options {
                         Some(Side::parse(&name).ok_or_else(|| format!("unknown side {name:?}"))?);
                 }
                 "--list" => options.list = true,
+                "--plot" => options.plot = true,
+                "--clients" => {
+                    options.clients = Some(
+                        value(arg)?
+                            .parse()
+                            .ok()
+                            .filter(|&n| n > 0)
+                            .ok_or(Failure::from("--clients needs a positive number"))?,
+                    );
+                }
+                "--no-instructions" => options.instructions = false,
                 other => return Err(format!("unknown argument {other:?}").into()),
             }
         }
@@ -81,7 +105,12 @@ impl Options {
             .collect()
     }
 
+    /// Messages of a run of `workload`, scaled (connect workloads: the client count, which
+    /// `--scale` does not change).
     fn messages(&self, workload: &Workload) -> u64 {
+        if let Kind::Storm(_) = workload.kind {
+            return workload.messages;
+        }
         ((workload.messages as f64 * self.scale).round() as u64).max(1)
     }
 }
@@ -94,8 +123,14 @@ pub(crate) fn worker(args: &[String]) -> Result<()> {
     let side = Side::parse(side).ok_or_else(|| format!("unknown side {side:?}"))?;
     let workload = Workload::find(name).ok_or_else(|| format!("unknown workload {name:?}"))?;
     let options = Options::parse(rest)?;
+    let mut workload = *workload;
+    if let (Transport::PollGroup(n), Some(most)) = (workload.transport, options.clients) {
+        workload.transport = Transport::PollGroup(n.min(most));
+    }
+    let workload = &workload;
     let settings = effective_settings(workload, &options.sets);
     let messages = options.messages(workload);
+    raise_open_file_limit();
     let measurement = match side {
         Side::Raw => crate::raw::run(workload, messages, &settings),
         Side::Wrapper => crate::wrapper::run(workload, messages, &settings),
@@ -133,10 +168,23 @@ pub(crate) fn probe_init() -> Result<()> {
     Ok(())
 }
 
-/// Runs this binary with `args`, waits (with a time limit) and returns its output.
-fn run_self(args: &[String], capture_stderr: bool) -> Result<(bool, String, String)> {
+/// Runs this binary with `args` (under the command `prefix`, if any: e.g. valgrind), waits
+/// (with a time limit) and returns its output.
+fn run_self(
+    prefix: &[String],
+    args: &[String],
+    capture_stderr: bool,
+) -> Result<(bool, String, String)> {
     let exe = std::env::current_exe().map_err(|e| Failure(format!("current_exe: {e}")))?;
-    let mut child = Command::new(exe)
+    let mut command = match prefix {
+        [program, rest @ ..] => {
+            let mut command = Command::new(program);
+            command.args(rest).arg(exe);
+            command
+        }
+        [] => Command::new(exe),
+    };
+    let mut child = command
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -188,7 +236,7 @@ fn run_child(side: Side, workload: &Workload, options: &Options) -> Result<Measu
         args.push("--set".to_string());
         args.push(format!("{}={value}", setting.name()));
     }
-    let (ok, stdout, detail) = run_self(&args, false)?;
+    let (ok, stdout, detail) = run_self(&[], &args, false)?;
     if !ok {
         return Err(format!("child failed: {}", detail.trim()).into());
     }
@@ -211,50 +259,6 @@ fn run_child_with_retry(
         run_child(side, workload, options)
             .inspect_err(|e| eprintln!("steam-sockets-bench: {what}: failed again: {e}"))
     })
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    if n % 2 == 1 { values[n / 2] } else { (values[n / 2 - 1] + values[n / 2]) / 2.0 }
-}
-
-/// The samples of one side of one workload.
-#[derive(Default)]
-struct Samples {
-    runs: Vec<Measurement>,
-    /// What each run that failed twice said.
-    failures: Vec<String>,
-}
-
-impl Samples {
-    fn median_msgs(&self) -> f64 {
-        median(&mut self.runs.iter().map(Measurement::msgs_per_sec).collect::<Vec<_>>())
-    }
-
-    fn median_mb(&self) -> f64 {
-        median(&mut self.runs.iter().map(Measurement::mb_per_sec).collect::<Vec<_>>())
-    }
-
-    fn median_thread_ns(&self) -> f64 {
-        median(&mut self.runs.iter().map(Measurement::thread_ns_per_msg).collect::<Vec<_>>())
-    }
-
-    fn median_process_ns(&self) -> f64 {
-        median(&mut self.runs.iter().map(Measurement::process_ns_per_msg).collect::<Vec<_>>())
-    }
-
-    fn best_msgs(&self) -> f64 {
-        self.runs.iter().map(Measurement::msgs_per_sec).fold(0.0, f64::max)
-    }
-
-    /// (max - min) / median, in percent.
-    fn spread(&self) -> f64 {
-        let values: Vec<f64> = self.runs.iter().map(Measurement::msgs_per_sec).collect();
-        let (min, max) =
-            values.iter().fold((f64::MAX, 0.0f64), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-        (max - min) / self.median_msgs() * 100.0
-    }
 }
 
 /// The benchmark.
@@ -293,6 +297,23 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
         env!("CARGO_PKG_VERSION")
     );
     println!("INFO init {}", probe_report());
+    match raise_open_file_limit() {
+        Some((before, after)) if after > before => println!(
+            "INFO open_files soft limit raised from {before} to {after} (the hard limit): \
+             each poll-N client connection has a UDP socket of its own"
+        ),
+        Some((before, _)) => {
+            println!("INFO open_files soft limit {before} (already the hard limit)")
+        }
+        None => println!("INFO open_files limit unknown"),
+    }
+    let instr_method = instr::method();
+    match (&instr_method, options.instructions) {
+        (_, false) => println!("INFO instructions not counted (--no-instructions)"),
+        (Some(method), true) => println!("INFO instructions {method}"),
+        (None, true) => println!("INFO instructions not counted: no valgrind and no perf counters"),
+    }
+    println!("INFO p2p-bulk skipped: not implemented in this version of the benchmark");
     for w in &workloads {
         let settings = effective_settings(w, &options.sets);
         let settings = if settings.is_empty() {
@@ -310,14 +331,15 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     let mut samples: Vec<[Samples; 3]> = workloads.iter().map(|_| Default::default()).collect();
     for round in 0..options.rounds {
         for (w, per_side) in workloads.iter().zip(&mut samples) {
-            let mut line = format!("INFO round={} workload={} msgs_per_s", round + 1, w.name);
+            let mut line =
+                format!("INFO round={} workload={} {}", round + 1, w.name, w.kind.unit());
             for k in 0..Side::ALL.len() {
                 let index = (round + k) % Side::ALL.len();
                 let side = Side::ALL[index];
                 let what = format!("round {} {} {}", round + 1, w.name, side.name());
                 match run_child_with_retry(side, w, &options, &what) {
                     Ok(m) => {
-                        line += &format!(" {}={:.0}", side.name(), m.msgs_per_sec());
+                        line += &format!(" {}={:.1}", side.name(), w.kind.figure(&m));
                         per_side[index].runs.push(m);
                     }
                     Err(e) => {
@@ -330,67 +352,64 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
         }
     }
     let mut failed = false;
-    for (w, [raw, wrapper, peer]) in workloads.iter().zip(&samples) {
-        let failures = raw.failures.len() + wrapper.failures.len() + peer.failures.len();
-        failed |= failures > 0;
-        if raw.runs.is_empty() || wrapper.runs.is_empty() || peer.runs.is_empty() {
-            // The workload's lines all the same, saying what failed, so that a reader of the
-            // output finds every workload.
-            let median = |s: &Samples| {
-                if s.runs.is_empty() {
-                    "failed".to_string()
-                } else {
-                    format!("{:.0}", s.median_msgs())
-                }
-            };
-            let (r, o, p) = (median(raw), median(wrapper), median(peer));
-            println!("RESULT workload={} wrapper={o} raw={r} ratio=failed", w.name);
-            println!("PEER workload={} peer=gns-rs msgs={p} ratio=failed", w.name);
-            for failure in raw.failures.iter().chain(&wrapper.failures).chain(&peer.failures) {
-                println!("INFO workload={} failed: {failure}", w.name);
-            }
-            continue;
+    for (w, per_side) in workloads.iter().zip(&samples) {
+        let instructions = if options.instructions && instr_method.is_some() {
+            Side::ALL.map(|side| {
+                run_instructions(side, w, &options.sets).inspect_err(|e| {
+                    eprintln!("steam-sockets-bench: {} {} instructions: {e}", w.name, side.name())
+                })
+            })
+        } else {
+            Side::ALL.map(|_| Err(Failure::from("not counted")))
+        };
+        failed |= report::summary(w, per_side, &instructions.map(Result::ok));
+    }
+    if options.plot {
+        match report::plot(&workloads, &samples) {
+            Ok(path) => println!("INFO plot poll-N written to {path}"),
+            Err(e) => println!("INFO plot failed: {e}"),
         }
-        let (r, o, p) = (raw.median_msgs(), wrapper.median_msgs(), peer.median_msgs());
-        println!("RESULT workload={} wrapper={o:.0} raw={r:.0} ratio={:.3}", w.name, o / r);
-        println!("PEER workload={} peer=gns-rs msgs={p:.0} ratio={:.3}", w.name, o / p);
-        println!(
-            "INFO workload={} payload_MB_per_s raw={:.1} wrapper={:.1} peer={:.1} \
-             best_msgs_per_s raw={:.0} wrapper={:.0} peer={:.0} spread_pct raw={:.1} \
-             wrapper={:.1} peer={:.1} runs raw={} wrapper={} peer={} failed_runs={}",
-            w.name,
-            raw.median_mb(),
-            wrapper.median_mb(),
-            peer.median_mb(),
-            raw.best_msgs(),
-            wrapper.best_msgs(),
-            peer.best_msgs(),
-            raw.spread(),
-            wrapper.spread(),
-            peer.spread(),
-            raw.runs.len(),
-            wrapper.runs.len(),
-            peer.runs.len(),
-            failures,
-        );
-        let (rt, ot, pt) =
-            (raw.median_thread_ns(), wrapper.median_thread_ns(), peer.median_thread_ns());
-        println!(
-            "INFO workload={} cpu_ns_per_msg app_thread raw={rt:.0} wrapper={ot:.0} \
-             peer={pt:.0} (wrapper/raw {:.3}) process raw={:.0} wrapper={:.0} peer={:.0}",
-            w.name,
-            ot / rt,
-            raw.median_process_ns(),
-            wrapper.median_process_ns(),
-            peer.median_process_ns(),
-        );
     }
     if failed { Err("some runs failed twice (see above)".into()) } else { Ok(()) }
 }
 
+/// Instructions per counted unit of one short run of `workload` on `side` under callgrind.
+fn run_instructions(side: Side, workload: &Workload, sets: &[(Setting, i32)]) -> Result<f64> {
+    let out_file = std::env::temp_dir().join(format!(
+        "steam-sockets-bench-{}-{}-{}.callgrind",
+        std::process::id(),
+        workload.name,
+        side.name()
+    ));
+    let out_file = out_file.to_string_lossy().into_owned();
+    let scale = (instr::MESSAGES / workload.messages as f64).min(1.0);
+    let mut args: Vec<String> =
+        ["worker", side.name(), workload.name, "--scale", &scale.to_string()]
+            .map(String::from)
+            .into();
+    args.extend(["--clients".to_string(), instr::CLIENTS.to_string()]);
+    for (setting, value) in effective_settings(workload, sets) {
+        let value = match setting {
+            Setting::SendRateMin | Setting::SendRateMax => value.min(instr::MAX_SEND_RATE),
+            _ => value,
+        };
+        args.extend(["--set".to_string(), format!("{}={value}", setting.name())]);
+    }
+    let (ok, stdout, detail) = run_self(&instr::prefix(workload.kind, &out_file), &args, true)?;
+    if !ok {
+        let _ = std::fs::remove_file(&out_file);
+        return Err(format!("callgrind run failed: {}", detail.trim()).into());
+    }
+    let measurement = stdout
+        .lines()
+        .find_map(Measurement::parse_line)
+        .ok_or_else(|| Failure(format!("no measurement under callgrind: {stdout:?}")))?;
+    Ok(instr::read(&out_file)? as f64 / measurement.messages as f64)
+}
+
 /// Whether steam-sockets and gns-rs can both initialise GNS in one process.
 fn probe_report() -> String {
-    match run_self(&["probe-init".to_string()], true) {
+    match run_self(&[], &["probe-init".to_string()], true) {
         Ok((true, stdout, stderr)) if stdout.contains("PROBE ok") => {
             let note = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("nothing");
             format!(

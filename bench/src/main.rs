@@ -37,9 +37,43 @@
 //!   messages, one send call per message.
 //! * `udp-1200-bulk`: the same with 1200-byte messages and the send rate and buffers raised;
 //!   the summary gives MB/s.
-//! * `poll-100`: a listen socket on 127.0.0.1 (a free port), 100 client connections over UDP
-//!   loopback sending 64-byte messages round-robin, one call each; the server's connections
-//!   are in one poll group, which the receiver reads.
+//! * `poll-10`, `poll-100`, `poll-1000`, `poll-4000`: a listen socket on 127.0.0.1 (a free
+//!   port), N client connections over UDP loopback sending 64-byte messages round-robin, one
+//!   call each; the server's connections are in one poll group, which the receiver reads. The
+//!   same 150,000 messages at every N, so messages per second and CPU time per message show
+//!   how the cost grows with the number of connections. Each client connection has a UDP
+//!   socket of its own: the benchmark raises its soft open-file limit to the hard limit first
+//!   (an `INFO open_files` line says what it did). The family stops at 4,000: GNS refuses a
+//!   process more than 8,190 connections ("Too many connections."), and both ends are in
+//!   the one process, so 5,000 clients (10,000 connections) cannot connect.
+//! * `rtt-64`: ping-pong of one 64-byte reliable message (`NoNagle`) over a UDP loopback
+//!   socket pair, 10,000 round trips after 1,000 untimed; the waiting end polls with a 10 µs
+//!   sleep between receive calls (busy-polling starved GNS's service thread on 2 cores). The
+//!   figure is the median round trip in microseconds and the ratio is raw/wrapper (above 1:
+//!   the wrapper is faster); the `RESULT` line adds p50, p99 and p99.9 of both sides.
+//! * `connect-1000`, `events`, `memory`: 1,000 clients connect to one listen socket; the
+//!   server accepts each through the side's status events (raw: the status-changed callback,
+//!   which records handle, listen socket and state; wrapper: `Event::Incoming` and
+//!   `Event::ConnectionStatus` from `Sockets::events`; peer: `receive_events`) and puts it in
+//!   a poll group. One such run gives: connections per second from the first connect call to
+//!   all connected (`connect-1000`); status events per second of time spent delivering them,
+//!   i.e. in `run_callbacks` and taking the events, not in handling them (`events`); and the
+//!   growth of the resident set (`/proc/self/statm`) divided by 1,000 (`memory`, bytes per
+//!   connection, both ends in the process, ratio raw/wrapper). A run fails unless at least
+//!   two events per connection arrived.
+//! * `p2p-bulk` (bulk over ICE between two network namespaces) is not implemented: the
+//!   benchmark prints `INFO p2p-bulk skipped: ...` and does not count it.
+//!
+//! # Instructions per message
+//! Every workload also reports instructions per message (per round trip, connection or
+//! event) for each side, in the same run: `perf stat -e instructions` has no hardware
+//! counters here, so each side runs once more, briefly (2,000 messages; at most 100 client
+//! connections, as callgrind makes 1,000 handshakes time out), under valgrind's callgrind with
+//! collection on only inside `workload::timed_section` (the timed part of a run; for `events`,
+//! `storm::Dispatch::deliver`), on the application thread. `RESULT` gets
+//! `instr_ratio=<raw/wrapper>` and `PEER` `instr_ratio=<peer/ours>` (above 1: ours executes
+//! fewer); an `INFO ... instructions_per_...` line gives the counts. `--no-instructions`
+//! skips them.
 //!
 //! # Settings
 //! The library's defaults cap each connection at 256 KiB/s with a 512 KiB send buffer; the UDP
@@ -87,9 +121,12 @@
 //! # Output
 //! Per workload, on standard output:
 //! ```text
-//! RESULT workload=<name> wrapper=<msgs per s> raw=<msgs per s> ratio=<wrapper/raw>
-//! PEER workload=<name> peer=gns-rs msgs=<msgs per s> ratio=<ours/peer>
+//! RESULT workload=<name> wrapper=<figure> raw=<figure> ratio=<wrapper vs raw> instr_ratio=<raw/wrapper> [...]
+//! PEER workload=<name> peer=gns-rs msgs=<figure> ratio=<ours vs peer> instr_ratio=<peer/ours>
 //! ```
+//! The figure is messages per second for the stream workloads, the median round trip (µs)
+//! for `rtt-64`, connections or events per second, or bytes per connection for `memory`;
+//! every ratio is "higher is better" (rates: ours/theirs; times and memory: theirs/ours).
 //! Everything else (context, per-round figures, MB/s, spread) is on `INFO` lines. A run that
 //! fails is run once more; one that fails again counts as failed (`side=failed` on its round's
 //! line, its error on standard error) and the benchmark goes on. A workload that has no
@@ -100,18 +137,35 @@
 //! # Commands
 //! * (none): the benchmark. Options: `--rounds N` (default 7), `--scale F` (multiplies the
 //!   message counts), `--only a,b`, `--set Name=value` (a library setting for every
-//!   workload, e.g. `--set SendBufferSize=4194304`), `--list`.
+//!   workload, e.g. `--set SendBufferSize=4194304`), `--list`, `--no-instructions`,
+//!   `--plot` (writes `bench/results/poll-n.svg`: messages per second and application-thread
+//!   CPU per message against N for the poll-N family, three sides, drawn with `plotters`).
 //! * `sweep <workload> [--side S] [--reps N] [--scale F]`: times one side over a grid of
 //!   send rates and buffer sizes.
-//! * `worker <side> <workload> [--scale F] [--set Name=value]...` and `probe-init`: what the
+//! * `worker <side> <workload> [--scale F] [--clients N] [--set Name=value]...` and
+//!   `probe-init`: what the
 //!   benchmark runs in its child processes.
 
 #[cfg(feature = "gns")]
+mod catalog;
+#[cfg(feature = "gns")]
 mod coordinator;
+#[cfg(feature = "gns")]
+mod instr;
+#[cfg(feature = "gns")]
+mod latency;
+#[cfg(feature = "gns")]
+mod os;
 #[cfg(feature = "gns")]
 mod peer;
 #[cfg(feature = "gns")]
+mod plot;
+#[cfg(feature = "gns")]
 mod raw;
+#[cfg(feature = "gns")]
+mod report;
+#[cfg(feature = "gns")]
+mod storm;
 #[cfg(feature = "gns")]
 mod workload;
 #[cfg(feature = "gns")]

@@ -16,9 +16,12 @@ use gns::{
     MessageSlot, SendFlags, SendOutcome,
 };
 
+use crate::latency::{Echo, ping_pong};
+use crate::os::free_loopback_port;
+use crate::storm::{Dispatch, storm};
 use crate::workload::{
-    BATCH, FILL, Failure, Measurement, Result, RoundRobin, SendMode, Setting, Traffic, Transport,
-    Workload, check_content, free_loopback_port, measure, wait_until,
+    BATCH, FILL, Failure, Kind, Measurement, Result, RoundRobin, SendMode, Setting, Traffic,
+    Transport, Workload, check_content, measure, wait_until,
 };
 
 fn key(setting: Setting) -> Key {
@@ -46,17 +49,27 @@ pub(crate) fn run(
             .set_global_config_value(key(setting), GnsConfig::Int32(value))
             .map_err(|e| Failure(format!("{}: {e}", setting.name())))?;
     }
-    match workload.transport {
-        Transport::Pipe | Transport::Udp => {
+    match (workload.kind, workload.transport) {
+        (Kind::Storm(metric), Transport::PollGroup(clients)) => {
+            let (measurement, setup) =
+                storm(metric, clients, |dispatch| PollSetup::connect(global, clients, dispatch))?;
+            drop(setup);
+            Ok(measurement)
+        }
+        (Kind::Storm(_), _) => Err("a connect workload needs a listen socket".into()),
+        (_, Transport::Pipe | Transport::Udp) => {
             let (one, two) = GnsSocket::<IsCreated>::new(global)
                 .socket_pair(workload.transport == Transport::Udp)
                 .map_err(|e| Failure(format!("socket_pair: {e}")))?;
-            let targets = [one];
-            let mut traffic = Pair::new(global, workload, &targets, &two);
+            let targets = [one, two];
+            let mut traffic = Pair::new(global, workload, &targets[..1], &targets[1]);
+            if workload.kind == Kind::PingPong {
+                return ping_pong(&mut PeerEcho { traffic, ends: &targets }, workload, messages);
+            }
             measure(&mut traffic, workload, messages)
         }
-        Transport::PollGroup(clients) => {
-            let setup = PollSetup::connect(global, clients)?;
+        (_, Transport::PollGroup(clients)) => {
+            let setup = PollSetup::connect(global, clients, &mut Dispatch::default())?;
             let mut traffic = Pair::new(global, workload, &setup.clients, &setup.server);
             measure(&mut traffic, workload, messages)
         }
@@ -215,6 +228,30 @@ impl<R: IsReady> Traffic for Pair<'_, R> {
     }
 }
 
+/// `rtt-64`: both ends of the pair; each sends a boxed copy of the payload with
+/// `RELIABLE | NO_NAGLE`.
+struct PeerEcho<'a> {
+    traffic: Pair<'a, IsClient>,
+    ends: &'a [GnsSocket<IsClient>; 2],
+}
+
+impl Echo for PeerEcho<'_> {
+    fn send(&mut self, end: usize) -> Result<()> {
+        let socket = &self.ends[end];
+        let message = self.traffic.global.utils().allocate_message(
+            socket.connection(),
+            SendFlags::RELIABLE | SendFlags::NO_NAGLE,
+            Box::<[u8]>::from(&self.traffic.payload[..]),
+        );
+        socket.send_message(message).map(drop).map_err(|e| Failure(format!("send_message: {e}")))
+    }
+
+    fn receive(&mut self, end: usize) -> Result<usize> {
+        self.traffic.receiver = &self.ends[end];
+        self.traffic.receive()
+    }
+}
+
 /// A server (listen socket and poll group, with the accepted connections) and its clients.
 struct PollSetup {
     clients: Vec<GnsSocket<IsClient>>,
@@ -222,7 +259,11 @@ struct PollSetup {
 }
 
 impl PollSetup {
-    fn connect(global: &'static GnsGlobal, clients: usize) -> Result<PollSetup> {
+    fn connect(
+        global: &'static GnsGlobal,
+        clients: usize,
+        dispatch: &mut Dispatch,
+    ) -> Result<PollSetup> {
         let localhost = IpAddr::V4(Ipv4Addr::LOCALHOST);
         let port = free_loopback_port()?;
         let server = GnsSocket::<IsCreated>::new(global)
@@ -237,8 +278,17 @@ impl PollSetup {
         }
         let (mut accepted, mut connected) = (0, 0);
         wait_until("connections", || {
-            global.poll_callbacks();
-            for event in server.receive_events() {
+            let (server_events, client_events) = dispatch.deliver(
+                || {
+                    global.poll_callbacks();
+                    let server_events: Vec<_> = server.receive_events().collect();
+                    let client_events: Vec<Vec<_>> =
+                        sockets.iter().map(|c| c.receive_events().collect()).collect();
+                    (server_events, client_events)
+                },
+                |(s, c)| s.len() + c.iter().map(Vec::len).sum::<usize>(),
+            );
+            for event in server_events {
                 if event.info().state()
                     == ESteamNetworkingConnectionState::k_ESteamNetworkingConnectionState_Connecting
                 {
@@ -248,8 +298,8 @@ impl PollSetup {
                     accepted += 1;
                 }
             }
-            for client in &sockets {
-                for event in client.receive_events() {
+            for events in client_events {
+                for event in events {
                     let s = event.info().state();
                     if s == ESteamNetworkingConnectionState::k_ESteamNetworkingConnectionState_Connected {
                         connected += 1;

@@ -5,13 +5,19 @@
 //! when the library frees the message), just as a `shared_ptr` owner would be.
 
 use std::ffi::{c_int, c_void};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use steam_sockets_sys as sys;
 
+mod poll;
+
+use poll::{PollSetup, take_events};
+
+use crate::latency::{Echo, ping_pong};
+use crate::storm::{Dispatch, storm};
 use crate::workload::{
-    BATCH, FILL, Failure, Measurement, Result, RoundRobin, SendMode, Setting, Traffic, Transport,
-    Workload, check_content, free_loopback_port, measure, wait_until,
+    BATCH, FILL, Failure, Kind, Measurement, Result, RoundRobin, SendMode, Setting, Traffic,
+    Transport, Workload, check_content, measure,
 };
 
 /// The two interface pointers.
@@ -72,8 +78,15 @@ pub(crate) fn run(
     let api = init()?;
     set_global(api, settings)?;
     let mut sender = Sender::new(api, workload);
-    match workload.transport {
-        Transport::Pipe | Transport::Udp => {
+    match (workload.kind, workload.transport) {
+        (Kind::Storm(metric), Transport::PollGroup(clients)) => {
+            let (measurement, mut setup) =
+                storm(metric, clients, |dispatch| PollSetup::connect(api, clients, dispatch))?;
+            setup.close();
+            Ok(measurement)
+        }
+        (Kind::Storm(_), _) => Err("a connect workload needs a listen socket".into()),
+        (_, Transport::Pipe | Transport::Udp) => {
             let (mut one, mut two) =
                 (sys::k_HSteamNetConnection_Invalid, sys::k_HSteamNetConnection_Invalid);
             // SAFETY: live interface; the out-pointers are writable; null identities allowed.
@@ -93,13 +106,22 @@ pub(crate) fn run(
             sender.targets.push(one);
             let mut traffic =
                 Pair { sender, receiver: Receiver::new(api, workload, Source::Connection(two)) };
-            let result = measure(&mut traffic, workload, messages);
+            let result = if workload.kind == Kind::PingPong {
+                let mut echo = RawEcho {
+                    traffic,
+                    ends: [one, two],
+                    receivers: [Source::Connection(one), Source::Connection(two)],
+                };
+                ping_pong(&mut echo, workload, messages)
+            } else {
+                measure(&mut traffic, workload, messages)
+            };
             close(api, one);
             close(api, two);
             result
         }
-        Transport::PollGroup(clients) => {
-            let mut poll = PollSetup::connect(api, clients)?;
+        (_, Transport::PollGroup(clients)) => {
+            let mut poll = PollSetup::connect(api, clients, &mut Dispatch::default())?;
             sender.targets.extend_from_slice(&poll.clients);
             let mut traffic = Pair {
                 sender,
@@ -373,6 +395,41 @@ struct Pair {
     receiver: Receiver,
 }
 
+/// `rtt-64`: both ends of the pair, each receiving on its own connection.
+struct RawEcho {
+    traffic: Pair,
+    ends: [sys::HSteamNetConnection; 2],
+    receivers: [Source; 2],
+}
+
+impl Echo for RawEcho {
+    fn send(&mut self, end: usize) -> Result<()> {
+        let payload = &self.traffic.sender.payload;
+        // SAFETY: live interface; the payload is readable for its length; a null
+        // message-number pointer is allowed.
+        let result = unsafe {
+            sys::SteamAPI_ISteamNetworkingSockets_SendMessageToConnection(
+                self.traffic.sender.api.sockets,
+                self.ends[end],
+                payload.as_ptr().cast(),
+                payload.len() as u32,
+                sys::k_nSteamNetworkingSend_Reliable | sys::k_nSteamNetworkingSend_NoNagle,
+                std::ptr::null_mut(),
+            )
+        };
+        if result == sys::EResult::OK {
+            Ok(())
+        } else {
+            Err(format!("send failed: {result}").into())
+        }
+    }
+
+    fn receive(&mut self, end: usize) -> Result<usize> {
+        self.traffic.receiver.source = self.receivers[end];
+        self.traffic.receiver.receive()
+    }
+}
+
 impl Traffic for Pair {
     fn send(&mut self, count: usize) -> Result<usize> {
         match self.sender.mode {
@@ -419,147 +476,4 @@ impl Traffic for Pair {
 fn run_callbacks(api: Api) {
     // SAFETY: live interface; the only callback installed is `on_status`.
     unsafe { sys::SteamAPI_ISteamNetworkingSockets_RunCallbacks(api.sockets) };
-}
-
-/// A connection status change: handle, listen socket, new state.
-type StatusEvent =
-    (sys::HSteamNetConnection, sys::HSteamListenSocket, sys::ESteamNetworkingConnectionState);
-
-/// Status changes queued by `on_status` (called from `RunCallbacks` on this thread).
-static EVENTS: Mutex<Vec<StatusEvent>> = Mutex::new(Vec::new());
-
-unsafe extern "C" fn on_status(info: *mut sys::SteamNetConnectionStatusChangedCallback_t) {
-    // SAFETY: the library passes a valid callback struct for the duration of the call.
-    let info = unsafe { &*info };
-    // Copy out of the packed struct before use.
-    let (conn, listen, state) = (info.m_hConn, info.m_info.m_hListenSocket, info.m_info.m_eState);
-    EVENTS.lock().unwrap_or_else(PoisonError::into_inner).push((conn, listen, state));
-}
-
-/// Takes the queued status changes; a closed connection is an error in a benchmark.
-fn take_events() -> Result<Vec<StatusEvent>> {
-    let events = std::mem::take(&mut *EVENTS.lock().unwrap_or_else(PoisonError::into_inner));
-    for &(conn, _, state) in &events {
-        if state == sys::ESteamNetworkingConnectionState::ClosedByPeer
-            || state == sys::ESteamNetworkingConnectionState::ProblemDetectedLocally
-        {
-            return Err(format!("connection {conn} closed unexpectedly ({state})").into());
-        }
-    }
-    Ok(events)
-}
-
-/// A listen socket, a poll group with the accepted connections, and the clients.
-struct PollSetup {
-    api: Api,
-    listen: sys::HSteamListenSocket,
-    group: sys::HSteamNetPollGroup,
-    clients: Vec<sys::HSteamNetConnection>,
-    accepted: Vec<sys::HSteamNetConnection>,
-}
-
-impl PollSetup {
-    fn connect(api: Api, clients: usize) -> Result<PollSetup> {
-        let status: unsafe extern "C" fn(*mut sys::SteamNetConnectionStatusChangedCallback_t) =
-            on_status;
-        // SAFETY: live interface; the function has the signature this key expects.
-        if !unsafe {
-            sys::SteamAPI_ISteamNetworkingUtils_SetGlobalConfigValuePtr(
-                api.utils,
-                sys::ESteamNetworkingConfigValue::Callback_ConnectionStatusChanged,
-                status as *mut c_void,
-            )
-        } {
-            return Err("cannot install the status callback".into());
-        }
-        let port = free_loopback_port()?;
-        let mut addr = sys::SteamNetworkingIPAddr { m_ipv6: [0; 16], m_port: port };
-        // IPv4-mapped 127.0.0.1.
-        addr.m_ipv6[10] = 0xff;
-        addr.m_ipv6[11] = 0xff;
-        addr.m_ipv6[12..].copy_from_slice(&[127, 0, 0, 1]);
-        // SAFETY: live interface; `addr` is valid for the call; no options.
-        let listen = unsafe {
-            sys::SteamAPI_ISteamNetworkingSockets_CreateListenSocketIP(
-                api.sockets,
-                &addr,
-                0,
-                std::ptr::null(),
-            )
-        };
-        if listen == sys::k_HSteamListenSocket_Invalid {
-            return Err(format!("cannot listen on 127.0.0.1:{port}").into());
-        }
-        // SAFETY: live interface.
-        let group = unsafe { sys::SteamAPI_ISteamNetworkingSockets_CreatePollGroup(api.sockets) };
-        let mut setup = PollSetup { api, listen, group, clients: Vec::new(), accepted: Vec::new() };
-        for _ in 0..clients {
-            // SAFETY: live interface; `addr` is valid for the call; no options.
-            let conn = unsafe {
-                sys::SteamAPI_ISteamNetworkingSockets_ConnectByIPAddress(
-                    api.sockets,
-                    &addr,
-                    0,
-                    std::ptr::null(),
-                )
-            };
-            if conn == sys::k_HSteamNetConnection_Invalid {
-                setup.close();
-                return Err("ConnectByIPAddress failed".into());
-            }
-            setup.clients.push(conn);
-        }
-        let mut connected = 0;
-        let result = wait_until("connections", || {
-            run_callbacks(api);
-            for (conn, from_listen, state) in take_events()? {
-                if from_listen == listen
-                    && state == sys::ESteamNetworkingConnectionState::Connecting
-                {
-                    // SAFETY: live interface; any handle value is accepted.
-                    let accepted = unsafe {
-                        sys::SteamAPI_ISteamNetworkingSockets_AcceptConnection(api.sockets, conn)
-                    };
-                    if accepted != sys::EResult::OK {
-                        return Err(format!("AcceptConnection: {accepted}").into());
-                    }
-                    // SAFETY: live interface; any handle values are accepted.
-                    if !unsafe {
-                        sys::SteamAPI_ISteamNetworkingSockets_SetConnectionPollGroup(
-                            api.sockets,
-                            conn,
-                            group,
-                        )
-                    } {
-                        return Err("SetConnectionPollGroup failed".into());
-                    }
-                    setup.accepted.push(conn);
-                } else if from_listen != listen
-                    && state == sys::ESteamNetworkingConnectionState::Connected
-                {
-                    connected += 1;
-                }
-            }
-            Ok(connected == clients && setup.accepted.len() == clients)
-        });
-        if let Err(e) = result {
-            setup.close();
-            return Err(e);
-        }
-        Ok(setup)
-    }
-
-    fn close(&mut self) {
-        for conn in self.clients.drain(..).chain(self.accepted.drain(..)) {
-            close(self.api, conn);
-        }
-        // SAFETY: live interface; any handle value is accepted.
-        unsafe {
-            sys::SteamAPI_ISteamNetworkingSockets_CloseListenSocket(self.api.sockets, self.listen)
-        };
-        // SAFETY: as above.
-        unsafe {
-            sys::SteamAPI_ISteamNetworkingSockets_DestroyPollGroup(self.api.sockets, self.group)
-        };
-    }
 }

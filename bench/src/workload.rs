@@ -4,6 +4,8 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use crate::catalog::{KIB, MIB};
+
 /// Which implementation carries the traffic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Side {
@@ -119,71 +121,6 @@ impl Setting {
     }
 }
 
-const KIB: i32 = 1024;
-pub(crate) const MIB: i32 = 1024 * 1024;
-
-/// GNS clamps the send rate to 100 MiB/s whatever `SendRateMax` says (`SNP_ClampSendRate`).
-pub(crate) const GNS_MAX_SEND_RATE: i32 = 100 * MIB;
-
-/// Settings of `udp-64`. A socket pair made with `CreateSocketPair(true)` has not measured its
-/// ping when GNS sets its send rate (`SNP_InitializeConnection` then assumes 200 ms), and GNS
-/// never estimates bandwidth afterwards, so the rate stays at `SendRateMin`: raising only
-/// `SendRateMax` leaves it at 256 KiB/s. The rate is therefore fixed (`SendRateMin` =
-/// `SendRateMax`). GNS does not slow down on loss either, so a rate above what its one service
-/// thread can receive overflows the kernel's socket buffer (GNS sets 256 KiB): at 80 MiB/s runs
-/// lost packets and took 1 to 15 times longer; 48 MiB/s is the highest rate found without
-/// losses, close to CPU-bound (about 650 K messages/s raw). The receive queue is raised from
-/// 1000 messages: with the default, about one run in ten stalled for good (the receiver had
-/// dropped packets and neither end sent anything again); with 64 Ki, none in 60 runs. The send
-/// buffer stays small (16 Ki messages of 64 bytes) because every reliable message in flight
-/// takes one entry of a list with 16-bit indices, and GNS aborts the process when it
-/// overflows. The receiver sends nothing back, so GNS acknowledges every 50 ms: the wrapper's
-/// reliable backlog limit (`RELIABLE_BACKLOG_LIMIT`, 8,192 messages at a time) caps it at about
-/// 150,000 messages a second, while the unguarded raw side has tens of thousands in flight and
-/// stalls for seconds whenever an acknowledgement is late (its runs spread 50-150% here).
-const UDP_SMALL: &[(Setting, i32)] = &[
-    (Setting::SendRateMin, 48 * MIB),
-    (Setting::SendRateMax, 48 * MIB),
-    (Setting::SendBufferSize, MIB),
-    (Setting::RecvBufferMessages, 64 * KIB),
-    (Setting::RecvBufferSize, 8 * MIB),
-];
-
-/// Settings of `udp-1200-bulk`: the most found on this machine with `sweep` and repeated runs.
-/// GNS clamps the rate to 100 MiB/s whatever is asked ([`GNS_MAX_SEND_RATE`]); fixed there,
-/// runs without loss reach 100 MB/s of payload, but most runs lose packets in the kernel and
-/// take up to 1.8 times longer (median about 82 MB/s). 80 MiB/s is the highest rate without
-/// losses: 80.8 MB/s, within 0.5% run to run (88 MiB/s already loses packets). A 16 MiB send
-/// buffer keeps the queue from running dry; the receive queue is raised as for `udp-64`.
-const UDP_BULK: &[(Setting, i32)] = &[
-    (Setting::SendRateMin, 80 * MIB),
-    (Setting::SendRateMax, 80 * MIB),
-    (Setting::SendBufferSize, 16 * MIB),
-    (Setting::RecvBufferMessages, 64 * KIB),
-    (Setting::RecvBufferSize, 32 * MIB),
-];
-
-/// Settings of `poll-100`. Connections made through a listen socket measure their ping during
-/// the handshake, and GNS starts their rate at 4380 bytes per round trip (8.76 MB/s below
-/// 1 ms), clamped to `SendRateMin..=SendRateMax`, and never adapts it to loss. All 100
-/// connections' packets arrive on the listen socket's one UDP socket, whose kernel buffer
-/// (GNS asks for 256 KiB) overflows when they come faster than the service thread reads them,
-/// and GNS retransmits into the full buffer. At 512 KiB/s per connection (50 MiB/s in all)
-/// runs lost about 15,000 packets each on a quiet machine and spread 45-55%; with two
-/// CPU-bound processes beside them they lost about 80,000 each, and connections went 10 s
-/// without a packet and timed out (5003), on raw and wrapper alike. At the library's default
-/// 256 KiB/s per connection (25 MiB/s in all, about 22 MB/s of payload) the quiet machine lost
-/// about 250 packets a run (7 rounds spread 14-18%), and under that load about 11,500 and no
-/// connection timed out in 7 rounds:
-/// that is what this workload uses, so it measures the poll group close to the rate. The
-/// receive queue is raised as for `udp-64` (with the default, a run stalled for good as
-/// `udp-64` did).
-const POLL: &[(Setting, i32)] = &[
-    (Setting::SendBufferSize, MIB),
-    (Setting::RecvBufferMessages, 64 * KIB),
-    (Setting::RecvBufferSize, 8 * MIB),
-];
-
 /// One workload: the same traffic is run through every side.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Workload {
@@ -199,71 +136,83 @@ pub(crate) struct Workload {
     pub(crate) messages: u64,
     /// Library settings, applied globally before connecting.
     pub(crate) settings: &'static [(Setting, i32)],
+    /// What is measured.
+    pub(crate) kind: Kind,
 }
 
-/// Every workload, in the order they are run and printed. All messages are reliable.
-pub(crate) const WORKLOADS: &[Workload] = &[
-    Workload {
-        name: "pair-64",
-        transport: Transport::Pipe,
-        mode: SendMode::One,
-        size: 64,
-        messages: 1_000_000,
-        settings: &[],
-    },
-    Workload {
-        name: "pair-64-batch",
-        transport: Transport::Pipe,
-        mode: SendMode::Batch,
-        size: 64,
-        messages: 3_000_000,
-        settings: &[],
-    },
-    Workload {
-        name: "pair-64-shared",
-        transport: Transport::Pipe,
-        mode: SendMode::SharedBatch,
-        size: 64,
-        messages: 3_000_000,
-        settings: &[],
-    },
-    Workload {
-        name: "pair-64-bytes",
-        transport: Transport::Pipe,
-        mode: SendMode::SharedOne,
-        size: 64,
-        messages: 1_000_000,
-        settings: &[],
-    },
-    Workload {
-        name: "udp-64",
-        transport: Transport::Udp,
-        mode: SendMode::One,
-        size: 64,
-        messages: 300_000,
-        settings: UDP_SMALL,
-    },
-    Workload {
-        name: "udp-1200-bulk",
-        transport: Transport::Udp,
-        mode: SendMode::One,
-        size: 1200,
-        messages: 60_000,
-        settings: UDP_BULK,
-    },
-    Workload {
-        name: "poll-100",
-        transport: Transport::PollGroup(100),
-        mode: SendMode::One,
-        size: 64,
-        messages: 150_000,
-        settings: POLL,
-    },
-];
+/// What a workload measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A stream of messages: messages per second (higher is better).
+    Stream,
+    /// Round trips of one message (ping-pong between the two ends): the median round-trip
+    /// time (lower is better), with p99 and p99.9.
+    PingPong,
+    /// The clients of a [`Transport::PollGroup`] connecting to the listen socket, accepted
+    /// through the side's status events; `messages` is unused (the count is the number of
+    /// connections).
+    Storm(StormMetric),
+}
+
+/// The figure a [`Kind::Storm`] workload reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StormMetric {
+    /// Connections per second, from the first connect call to all connected (higher is better).
+    Connections,
+    /// Status events per second of time spent delivering them: `run_callbacks` and taking
+    /// the events (higher is better).
+    Events,
+    /// Resident memory per connection, bytes (both ends are in the process; lower is better).
+    Memory,
+}
+
+impl Kind {
+    /// The figure a run of this kind reports.
+    pub(crate) fn figure(self, m: &Measurement) -> f64 {
+        match self {
+            Kind::Stream | Kind::Storm(StormMetric::Connections | StormMetric::Events) => {
+                m.msgs_per_sec()
+            }
+            Kind::PingPong => m.rtt.p50 as f64 / 1e3,
+            Kind::Storm(StormMetric::Memory) => m.rss_bytes as f64 / m.messages as f64,
+        }
+    }
+
+    /// Whether a larger figure is better (rates) or a smaller one (times, memory).
+    pub(crate) fn higher_is_better(self) -> bool {
+        !matches!(self, Kind::PingPong | Kind::Storm(StormMetric::Memory))
+    }
+
+    /// `ours` against `theirs`, as a "higher is better" ratio whatever the figure.
+    pub(crate) fn ratio(self, ours: f64, theirs: f64) -> f64 {
+        if self.higher_is_better() { ours / theirs } else { theirs / ours }
+    }
+
+    /// The unit of [`Kind::figure`], for `INFO` lines.
+    pub(crate) fn unit(self) -> &'static str {
+        match self {
+            Kind::Stream => "msgs_per_s",
+            Kind::PingPong => "rtt_p50_us",
+            Kind::Storm(StormMetric::Connections) => "connections_per_s",
+            Kind::Storm(StormMetric::Events) => "events_per_s",
+            Kind::Storm(StormMetric::Memory) => "rss_bytes_per_connection",
+        }
+    }
+
+    /// What one counted unit (a message of the measurement) is, for instructions per unit.
+    pub(crate) fn per(self) -> &'static str {
+        match self {
+            Kind::Stream => "message",
+            Kind::PingPong => "round_trip",
+            Kind::Storm(StormMetric::Events) => "event",
+            Kind::Storm(_) => "connection",
+        }
+    }
+}
 
 impl Workload {
     pub(crate) fn find(name: &str) -> Option<&'static Workload> {
-        WORKLOADS.iter().find(|w| w.name == name)
+        crate::catalog::WORKLOADS.iter().find(|w| w.name == name)
     }
 
     /// One line describing the workload, for `INFO`.
@@ -284,7 +233,28 @@ impl Workload {
             }
             SendMode::SharedOne => "one send call per message, payload shared (zero-copy)".into(),
         };
-        format!("{transport}; {size}-byte reliable messages; {mode}", size = self.size)
+        match self.kind {
+            Kind::Stream => {
+                format!("{transport}; {size}-byte reliable messages; {mode}", size = self.size)
+            }
+            Kind::PingPong => format!(
+                "{transport}; ping-pong of one {size}-byte reliable message (NoNagle), busy-polled; \
+                 figure: median round trip, microseconds",
+                size = self.size
+            ),
+            Kind::Storm(metric) => {
+                let figure = match metric {
+                    StormMetric::Connections => "connections per second to all connected",
+                    StormMetric::Events => {
+                        "status events per second of time in run_callbacks and taking the events"
+                    }
+                    StormMetric::Memory => {
+                        "resident memory growth per connection, bytes (both ends in the process)"
+                    }
+                };
+                format!("{transport}; accepted through status events; figure: {figure}")
+            }
+        }
     }
 }
 
@@ -331,6 +301,30 @@ pub(crate) struct Measurement {
     pub(crate) thread_cpu: Duration,
     /// CPU time of the whole process (with the library's threads) during the run.
     pub(crate) process_cpu: Duration,
+    /// Round-trip percentiles ([`Kind::PingPong`]; zero otherwise).
+    pub(crate) rtt: Percentiles,
+    /// Growth of the resident set during the run, bytes ([`Kind::Storm`]; zero otherwise).
+    pub(crate) rss_bytes: u64,
+}
+
+/// Round-trip time percentiles, nanoseconds.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Percentiles {
+    pub(crate) p50: u64,
+    pub(crate) p99: u64,
+    pub(crate) p999: u64,
+}
+
+impl Percentiles {
+    /// The percentiles of `samples` (sorted here), nearest-rank.
+    pub(crate) fn of(samples: &mut [Duration]) -> Percentiles {
+        samples.sort_unstable();
+        let at = |q: f64| {
+            let rank = ((q * samples.len() as f64).ceil() as usize).clamp(1, samples.len().max(1));
+            samples.get(rank - 1).map_or(0, |d| d.as_nanos() as u64)
+        };
+        Percentiles { p50: at(0.50), p99: at(0.99), p999: at(0.999) }
+    }
 }
 
 impl Measurement {
@@ -355,12 +349,17 @@ impl Measurement {
     /// The line a worker prints for the coordinator.
     pub(crate) fn to_line(self) -> String {
         format!(
-            "MEASURE elapsed_ns={} messages={} bytes={} thread_cpu_ns={} process_cpu_ns={}",
+            "MEASURE elapsed_ns={} messages={} bytes={} thread_cpu_ns={} process_cpu_ns={} \
+             p50_ns={} p99_ns={} p999_ns={} rss_bytes={}",
             self.elapsed.as_nanos(),
             self.messages,
             self.bytes,
             self.thread_cpu.as_nanos(),
-            self.process_cpu.as_nanos()
+            self.process_cpu.as_nanos(),
+            self.rtt.p50,
+            self.rtt.p99,
+            self.rtt.p999,
+            self.rss_bytes,
         )
     }
 
@@ -374,28 +373,10 @@ impl Measurement {
         let bytes = field("bytes")?;
         let thread_cpu = Duration::from_nanos(field("thread_cpu_ns")?);
         let process_cpu = Duration::from_nanos(field("process_cpu_ns")?);
-        Some(Measurement { elapsed, messages, bytes, thread_cpu, process_cpu })
-    }
-}
-
-/// CPU time consumed so far by the calling thread and by the whole process (zero where
-/// the platform has no such clocks).
-fn cpu_times() -> (Duration, Duration) {
-    #[cfg(unix)]
-    {
-        let read = |clock| {
-            let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-            // SAFETY: `ts` is writable; the clock ids are valid on every unix libc targets.
-            if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
-                return Duration::ZERO;
-            }
-            Duration::new(u64::try_from(ts.tv_sec).unwrap_or(0), ts.tv_nsec as u32)
-        };
-        (read(libc::CLOCK_THREAD_CPUTIME_ID), read(libc::CLOCK_PROCESS_CPUTIME_ID))
-    }
-    #[cfg(not(unix))]
-    {
-        (Duration::ZERO, Duration::ZERO)
+        let rtt =
+            Percentiles { p50: field("p50_ns")?, p99: field("p99_ns")?, p999: field("p999_ns")? };
+        let rss_bytes = field("rss_bytes")?;
+        Some(Measurement { elapsed, messages, bytes, thread_cpu, process_cpu, rtt, rss_bytes })
     }
 }
 
@@ -541,16 +522,29 @@ pub(crate) fn measure(
     messages: u64,
 ) -> Result<Measurement> {
     drive(traffic, (messages / 10).max(1))?;
-    let (thread_before, process_before) = cpu_times();
-    let elapsed = drive(traffic, messages)?;
-    let (thread_after, process_after) = cpu_times();
-    Ok(Measurement {
-        elapsed,
-        messages,
-        bytes: messages * workload.size as u64,
+    let (elapsed, cpu) = timed_section(|| drive(traffic, messages));
+    Ok(Measurement { elapsed: elapsed?, messages, bytes: messages * workload.size as u64, ..cpu })
+}
+
+/// Runs `f`, the timed part of a run, and returns its result with the CPU time it took (in a
+/// [`Measurement`] whose other fields are zero). Under callgrind (`--instructions`), only the
+/// instructions executed inside this function are collected (`--toggle-collect`), so its name
+/// must not change (see `instr.rs`).
+#[inline(never)]
+pub(crate) fn timed_section<T>(f: impl FnOnce() -> T) -> (T, Measurement) {
+    let (thread_before, process_before) = crate::os::cpu_times();
+    let value = std::hint::black_box(f());
+    let (thread_after, process_after) = crate::os::cpu_times();
+    let cpu = Measurement {
+        elapsed: Duration::ZERO,
+        messages: 0,
+        bytes: 0,
         thread_cpu: thread_after.saturating_sub(thread_before),
         process_cpu: process_after.saturating_sub(process_before),
-    })
+        rtt: Percentiles::default(),
+        rss_bytes: 0,
+    };
+    (value, cpu)
 }
 
 /// Waits, pumping `step` (which reports whether setup is complete), for up to 30 seconds.
@@ -565,12 +559,4 @@ pub(crate) fn wait_until(what: &str, mut step: impl FnMut() -> Result<bool>) -> 
         }
         std::thread::sleep(Duration::from_micros(500));
     }
-}
-
-/// A free UDP port on 127.0.0.1, found by binding port 0 and letting the socket go.
-pub(crate) fn free_loopback_port() -> Result<u16> {
-    let socket = std::net::UdpSocket::bind("127.0.0.1:0")
-        .map_err(|e| format!("cannot bind a UDP socket on 127.0.0.1: {e}"))?;
-    let port = socket.local_addr().map_err(|e| format!("no local address: {e}"))?.port();
-    Ok(port)
 }

@@ -14,9 +14,12 @@ use steam_sockets::{
     Outgoing, PairTransport, Payload, PollGroup, SendFlags, Sockets,
 };
 
+use crate::latency::{Echo, ping_pong};
+use crate::os::free_loopback_port;
+use crate::storm::{Dispatch, storm};
 use crate::workload::{
-    BATCH, FILL, Failure, Measurement, Result, RoundRobin, SendMode, Setting, Traffic, Transport,
-    Workload, check_content, free_loopback_port, measure, wait_until,
+    BATCH, FILL, Failure, Kind, Measurement, Result, RoundRobin, SendMode, Setting, Traffic,
+    Transport, Workload, check_content, measure, wait_until,
 };
 
 fn fail(what: &str, e: Error) -> Failure {
@@ -51,8 +54,15 @@ pub(crate) fn run(
     let payload = vec![FILL; workload.size];
     let shared = Bytes::from(vec![FILL; workload.size]);
     let ends = Ends { sockets: &sockets, payload: &payload, shared: &shared };
-    match workload.transport {
-        Transport::Pipe | Transport::Udp => {
+    match (workload.kind, workload.transport) {
+        (Kind::Storm(metric), Transport::PollGroup(clients)) => {
+            let (measurement, setup) =
+                storm(metric, clients, |dispatch| PollSetup::connect(&sockets, clients, dispatch))?;
+            drop(setup);
+            Ok(measurement)
+        }
+        (Kind::Storm(_), _) => Err("a connect workload needs a listen socket".into()),
+        (_, Transport::Pipe | Transport::Udp) => {
             let (one, two) = sockets
                 .create_socket_pair(
                     if workload.transport == Transport::Udp {
@@ -63,12 +73,21 @@ pub(crate) fn run(
                     None,
                 )
                 .map_err(|e| fail("create_socket_pair", e))?;
+            if workload.kind == Kind::PingPong {
+                let mut echo = WrapperEcho {
+                    ends: [&one, &two],
+                    payload: &payload,
+                    size: workload.size,
+                    inbox: Vec::new(),
+                };
+                return ping_pong(&mut echo, workload, messages);
+            }
             let targets = [one];
             let mut traffic = ends.traffic(workload, &targets, Source::Connection(&two));
             measure(&mut traffic, workload, messages)
         }
-        Transport::PollGroup(clients) => {
-            let setup = PollSetup::connect(&sockets, clients)?;
+        (_, Transport::PollGroup(clients)) => {
+            let setup = PollSetup::connect(&sockets, clients, &mut Dispatch::default())?;
             let mut traffic =
                 ends.traffic(workload, &setup.clients, Source::PollGroup(&setup.group));
             measure(&mut traffic, workload, messages)
@@ -235,6 +254,33 @@ impl Traffic for Pair<'_> {
     }
 }
 
+/// `rtt-64`: both ends of the pair.
+struct WrapperEcho<'a> {
+    ends: [&'a Connection; 2],
+    payload: &'a [u8],
+    size: usize,
+    inbox: Vec<Message>,
+}
+
+impl Echo for WrapperEcho<'_> {
+    fn send(&mut self, end: usize) -> Result<()> {
+        self.ends[end]
+            .send(self.payload, SendFlags::RELIABLE | SendFlags::NO_NAGLE)
+            .map(drop)
+            .map_err(|e| fail("send", e))
+    }
+
+    fn receive(&mut self, end: usize) -> Result<usize> {
+        let n = self.ends[end].receive(&mut self.inbox, BATCH).map_err(|e| fail("receive", e))?;
+        let size = self.size;
+        check_content(
+            self.inbox.iter().filter(|m| m.len() != size || m[size - 1] != FILL).count(),
+        )?;
+        self.inbox.clear();
+        Ok(n)
+    }
+}
+
 /// A connection that closes during a benchmark is an error.
 fn check_event(event: &Event) -> Result<()> {
     if let Event::ConnectionStatus(change) = event {
@@ -255,7 +301,7 @@ struct PollSetup {
 }
 
 impl PollSetup {
-    fn connect(sockets: &Sockets, clients: usize) -> Result<PollSetup> {
+    fn connect(sockets: &Sockets, clients: usize, dispatch: &mut Dispatch) -> Result<PollSetup> {
         let events = sockets.events();
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_loopback_port()?));
         let listen = sockets.listen_ip(addr, &[]).map_err(|e| fail("listen_ip", e))?;
@@ -268,8 +314,14 @@ impl PollSetup {
         let mut accepted = Vec::with_capacity(clients);
         let mut connected = 0;
         wait_until("connections", || {
-            sockets.run_callbacks();
-            for event in events.try_iter() {
+            let batch = dispatch.deliver(
+                || {
+                    sockets.run_callbacks();
+                    events.try_iter().collect::<Vec<_>>()
+                },
+                Vec::len,
+            );
+            for event in batch {
                 match event {
                     Event::Incoming(request) => {
                         let conn = request.accept().map_err(|e| fail("accept", e))?;
