@@ -74,12 +74,8 @@ pub(crate) fn run(
                 )
                 .map_err(|e| fail("create_socket_pair", e))?;
             if workload.kind == Kind::PingPong {
-                let mut echo = WrapperEcho {
-                    ends: [&one, &two],
-                    payload: &payload,
-                    size: workload.size,
-                    inbox: Vec::new(),
-                };
+                let traffic = ends.traffic(workload, &[], Source::Connection(&two));
+                let mut echo = WrapperEcho { traffic, ends: [&one, &two] };
                 return ping_pong(&mut echo, workload, messages);
             }
             let targets = [one];
@@ -254,30 +250,24 @@ impl Traffic for Pair<'_> {
     }
 }
 
-/// `rtt-64`: both ends of the pair.
+/// `rtt-64`: both ends of the pair; receiving is the streaming workloads' (the pair's source
+/// switched to the end that waits).
 struct WrapperEcho<'a> {
+    traffic: Pair<'a>,
     ends: [&'a Connection; 2],
-    payload: &'a [u8],
-    size: usize,
-    inbox: Vec<Message>,
 }
 
 impl Echo for WrapperEcho<'_> {
     fn send(&mut self, end: usize) -> Result<()> {
         self.ends[end]
-            .send(self.payload, SendFlags::RELIABLE | SendFlags::NO_NAGLE)
+            .send(self.traffic.payload, SendFlags::RELIABLE | SendFlags::NO_NAGLE)
             .map(drop)
             .map_err(|e| fail("send", e))
     }
 
     fn receive(&mut self, end: usize) -> Result<usize> {
-        let n = self.ends[end].receive(&mut self.inbox, BATCH).map_err(|e| fail("receive", e))?;
-        let size = self.size;
-        check_content(
-            self.inbox.iter().filter(|m| m.len() != size || m[size - 1] != FILL).count(),
-        )?;
-        self.inbox.clear();
-        Ok(n)
+        self.traffic.source = Source::Connection(self.ends[end]);
+        self.traffic.receive()
     }
 }
 

@@ -11,7 +11,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use common::{Client, Policy, Server, run_until, send, take_received};
+use common::{connected, send, take_received};
 use steam_sockets::ConfigValue;
 
 /// Round trips timed (after 100 that warm up).
@@ -26,20 +26,10 @@ fn options() -> Vec<ConfigValue> {
     vec![ConfigValue::SendRateMin(256 << 20), ConfigValue::SendRateMax(256 << 20)]
 }
 
-fn connected() -> (Server, [Client; 1], bevy_ecs::entity::Entity) {
-    let mut server = Server::start_with(Policy::Accept, options());
-    let mut clients = [Client::connect_with(server.addr, options())];
-    run_until(&mut server, &mut clients, "connected", |s, c| {
-        s.sessions().len() == 1 && c[0].is_connected()
-    });
-    let child = server.sessions()[0];
-    (server, clients, child)
-}
-
 #[test]
 #[ignore = "a measurement: run with --release --ignored --nocapture"]
 fn round_trip() {
-    let (mut server, mut clients, child) = connected();
+    let (mut server, mut clients, child) = connected(options());
     let client = &mut clients[0];
     let mut times = Vec::with_capacity(ROUND_TRIPS);
     for n in 0..ROUND_TRIPS + 100 {
@@ -72,7 +62,7 @@ fn round_trip() {
 #[test]
 #[ignore = "a measurement: run with --release --ignored --nocapture"]
 fn throughput() {
-    let (mut server, mut clients, child) = connected();
+    let (mut server, mut clients, child) = connected(options());
     let client = &mut clients[0];
     let payload = Bytes::from(vec![7u8; 64]);
     let (mut sent, mut received) = (0usize, 0usize);

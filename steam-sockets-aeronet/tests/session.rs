@@ -9,7 +9,9 @@ use aeronet_io::Session;
 use aeronet_io::connection::{DROP_DISCONNECT_REASON, Disconnect, LocalAddr, PeerAddr};
 use aeronet_io::server::{Close, Server};
 use bytes::Bytes;
-use common::{Client, Endings, Policy, Server as TestServer, run_until, send, take_received};
+use common::{
+    Client, Endings, Policy, Server as TestServer, connected, run_until, send, take_received,
+};
 use steam_sockets::{ConnectionState, NetworkIdentity};
 use steam_sockets_aeronet::{MIN_MTU, SteamSocketsIo, SteamSocketsServerClient};
 
@@ -81,12 +83,7 @@ fn a_client_connects_and_packets_flow_both_ways() {
 
 #[test]
 fn a_client_that_disconnects_is_seen_leaving_with_its_reason() {
-    let mut server = TestServer::start(Policy::Accept);
-    let mut clients = [Client::connect(server.addr)];
-    run_until(&mut server, &mut clients, "connected", |s, c| {
-        s.sessions().len() == 1 && c[0].is_connected()
-    });
-    let child = server.sessions()[0];
+    let (mut server, mut clients, child) = connected(Vec::new());
     let entity = clients[0].entity;
     clients[0].app.world_mut().trigger(Disconnect::new(entity, "gone for dinner"));
     clients[0].app.update();
@@ -198,12 +195,7 @@ fn many_clients_on_one_server_each_get_their_own_answers() {
 
 #[test]
 fn a_despawned_session_closes_its_connection() {
-    let mut server = TestServer::start(Policy::Accept);
-    let mut clients = [Client::connect(server.addr)];
-    run_until(&mut server, &mut clients, "connected", |s, c| {
-        s.sessions().len() == 1 && c[0].is_connected()
-    });
-    let child = server.sessions()[0];
+    let (mut server, mut clients, child) = connected(Vec::new());
     server.app.world_mut().despawn(child);
     run_until(&mut server, &mut clients, "the client to notice", |_, c| c[0].ending().is_some());
     assert_eq!(clients[0].ending(), Some(format!("peer: {DROP_DISCONNECT_REASON}")));
@@ -216,7 +208,7 @@ struct LastWords(Vec<Bytes>);
 #[test]
 fn packets_that_arrive_with_the_close_are_in_the_session_when_it_ends() {
     use bevy_ecs::prelude::*;
-    let mut server = TestServer::start(Policy::Accept);
+    let (mut server, mut clients, child) = connected(Vec::new());
     server.app.init_resource::<LastWords>().add_observer(
         |ended: On<aeronet_io::connection::Disconnected>,
          sessions: Query<&Session>,
@@ -226,11 +218,6 @@ fn packets_that_arrive_with_the_close_are_in_the_session_when_it_ends() {
             }
         },
     );
-    let mut clients = [Client::connect(server.addr)];
-    run_until(&mut server, &mut clients, "connected", |s, c| {
-        s.sessions().len() == 1 && c[0].is_connected()
-    });
-    let child = server.sessions()[0];
     take_received(&mut server.app, child);
     // The client sends, then leaves, while the server does not update: both reach it together.
     let last: Vec<Bytes> = (0..5).map(|i| packet("last", i)).collect();

@@ -161,6 +161,18 @@ impl Client {
     }
 }
 
+/// A server accepting everyone and one client, both connected (the connection created with
+/// `options` on each side); the server's session entity for the client.
+pub fn connected(options: Vec<ConfigValue>) -> (Server, [Client; 1], Entity) {
+    let mut server = Server::start_with(Policy::Accept, options.clone());
+    let mut clients = [Client::connect_with(server.addr, options)];
+    run_until(&mut server, &mut clients, "connected", |s, c| {
+        s.sessions().len() == 1 && c[0].is_connected()
+    });
+    let child = server.sessions()[0];
+    (server, clients, child)
+}
+
 /// Updates every app, with a short sleep, until `done` holds; panics after [`DEADLINE`].
 pub fn run_until(
     server: &mut Server,
