@@ -5,7 +5,7 @@ use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::catalog::{GNS_MAX_SEND_RATE, WORKLOADS};
+use crate::catalog::{GNS_MAX_SEND_RATE, P2P_BULK, WORKLOADS};
 use crate::instr;
 use crate::os::raise_open_file_limit;
 use crate::report::{self, Samples, median};
@@ -69,7 +69,9 @@ impl Options {
                 }
                 "--only" => {
                     let names: Vec<String> = value(arg)?.split(',').map(str::to_string).collect();
-                    if let Some(bad) = names.iter().find(|n| Workload::find(n).is_none()) {
+                    if let Some(bad) =
+                        names.iter().find(|n| Workload::find(n).is_none() && *n != P2P_BULK.name)
+                    {
                         return Err(format!("unknown workload {bad:?} (see --list)").into());
                     }
                     options.only = Some(names);
@@ -103,6 +105,11 @@ impl Options {
             .iter()
             .filter(|w| self.only.as_ref().is_none_or(|only| only.iter().any(|n| n == w.name)))
             .collect()
+    }
+
+    /// Whether `p2p-bulk` runs (it is not in `WORKLOADS`: see `p2p_bulk.rs`).
+    fn p2p_bulk(&self) -> bool {
+        self.only.as_ref().is_none_or(|only| only.iter().any(|n| n == P2P_BULK.name))
     }
 
     /// Messages of a run of `workload`, scaled (connect workloads: the client count, which
@@ -280,6 +287,15 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
                 }
             );
         }
+        if options.p2p_bulk() {
+            println!(
+                "{}: {}; {} messages per run; settings: {}",
+                P2P_BULK.name,
+                crate::p2p_bulk::describe(),
+                options.messages(&P2P_BULK),
+                format_settings(&effective_settings(&P2P_BULK, &options.sets))
+            );
+        }
         return Ok(());
     }
     let cpus = std::thread::available_parallelism().map_or(0, usize::from);
@@ -300,7 +316,8 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
     match raise_open_file_limit() {
         Some((before, after)) if after > before => println!(
             "INFO open_files soft limit raised from {before} to {after} (the hard limit): \
-             each poll-N client connection has a UDP socket of its own"
+             each poll-N client connection has a UDP socket of its own (the clients' \
+             process raises its limit too)"
         ),
         Some((before, _)) => {
             println!("INFO open_files soft limit {before} (already the hard limit)")
@@ -313,7 +330,6 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
         (Some(method), true) => println!("INFO instructions {method}"),
         (None, true) => println!("INFO instructions not counted: no valgrind and no perf counters"),
     }
-    println!("INFO p2p-bulk skipped: not implemented in this version of the benchmark");
     for w in &workloads {
         let settings = effective_settings(w, &options.sets);
         let settings = if settings.is_empty() {
@@ -364,6 +380,14 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
         };
         failed |= report::summary(w, per_side, &instructions.map(Result::ok));
     }
+    if options.p2p_bulk() {
+        failed |= crate::p2p_bulk::bench(&crate::p2p_bulk::Plan {
+            rounds: options.rounds,
+            messages: options.messages(&P2P_BULK),
+            sets: &options.sets,
+            instructions: options.instructions && instr_method.is_some(),
+        });
+    }
     if options.plot {
         match report::plot(&workloads, &samples) {
             Ok(path) => println!("INFO plot poll-N written to {path}"),
@@ -382,17 +406,16 @@ fn run_instructions(side: Side, workload: &Workload, sets: &[(Setting, i32)]) ->
         side.name()
     ));
     let out_file = out_file.to_string_lossy().into_owned();
-    let scale = (instr::MESSAGES / workload.messages as f64).min(1.0);
+    let scale = instr::messages(workload) as f64 / workload.messages as f64;
     let mut args: Vec<String> =
         ["worker", side.name(), workload.name, "--scale", &scale.to_string()]
             .map(String::from)
             .into();
-    args.extend(["--clients".to_string(), instr::CLIENTS.to_string()]);
-    for (setting, value) in effective_settings(workload, sets) {
-        let value = match setting {
-            Setting::SendRateMin | Setting::SendRateMax => value.min(instr::MAX_SEND_RATE),
-            _ => value,
-        };
+    if let Kind::Storm(_) = workload.kind {
+        // Both ends under callgrind (the poll-N clients are a native child process).
+        args.extend(["--clients".to_string(), instr::CLIENTS.to_string()]);
+    }
+    for (setting, value) in instr::settings(&effective_settings(workload, sets)) {
         args.extend(["--set".to_string(), format!("{}={value}", setting.name())]);
     }
     let (ok, stdout, detail) = run_self(&instr::prefix(workload.kind, &out_file), &args, true)?;

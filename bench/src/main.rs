@@ -37,15 +37,19 @@
 //!   messages, one send call per message.
 //! * `udp-1200-bulk`: the same with 1200-byte messages and the send rate and buffers raised;
 //!   the summary gives MB/s.
-//! * `poll-10`, `poll-100`, `poll-1000`, `poll-4000`: a listen socket on 127.0.0.1 (a free
+//! * `poll-10`, `poll-100`, `poll-1000`, `poll-5000`: a listen socket on 127.0.0.1 (a free
 //!   port), N client connections over UDP loopback sending 64-byte messages round-robin, one
 //!   call each; the server's connections are in one poll group, which the receiver reads. The
 //!   same 150,000 messages at every N, so messages per second and CPU time per message show
-//!   how the cost grows with the number of connections. Each client connection has a UDP
-//!   socket of its own: the benchmark raises its soft open-file limit to the hard limit first
-//!   (an `INFO open_files` line says what it did). The family stops at 4,000: GNS refuses a
-//!   process more than 8,190 connections ("Too many connections."), and both ends are in
-//!   the one process, so 5,000 clients (10,000 connections) cannot connect.
+//!   how the cost grows with the number of connections. The clients are in a child process
+//!   of the same side (`poll-clients`, the binary running itself), because GNS refuses a
+//!   process more than 8,190 connections ("Too many connections.") and 5,000 clients with
+//!   their server ends would need 10,000. The worker is the server: it accepts the clients
+//!   through its status events, and asks the child for the warm-up and then the timed
+//!   messages; the timed section (and the instruction count) is the server's receive loop
+//!   on its application thread, i.e. what one server costs with N players. Each client
+//!   connection has a UDP socket of its own: both processes raise their soft open-file limit
+//!   to the hard limit first (an `INFO open_files` line says what it did).
 //! * `rtt-64`: ping-pong of one 64-byte reliable message (`NoNagle`) over a UDP loopback
 //!   socket pair, 10,000 round trips after 1,000 untimed; the waiting end polls with a 10 µs
 //!   sleep between receive calls (busy-polling starved GNS's service thread on 2 cores). The
@@ -61,16 +65,40 @@
 //!   growth of the resident set (`/proc/self/statm`) divided by 1,000 (`memory`, bytes per
 //!   connection, both ends in the process, ratio raw/wrapper). A run fails unless at least
 //!   two events per connection arrived.
-//! * `p2p-bulk` (bulk over ICE between two network namespaces) is not implemented: the
-//!   benchmark prints `INFO p2p-bulk skipped: ...` and does not count it.
+//! * `p2p-bulk`: `udp-1200-bulk`'s traffic (60,000 timed 1200-byte reliable messages after
+//!   a tenth untimed, one send call each, its rate and buffers) between two processes in two
+//!   network namespaces joined by a veth pair (10.78.0.1/24 and 10.78.0.2/24, IPv6 off, no
+//!   route elsewhere; made once, deleted on every way out), run after the other workloads and
+//!   by `--only p2p-bulk`. Each (round, side, network) is a `p2p-sink` process in namespace A
+//!   and a `p2p-source` in B, over two networks: **ICE** (`listen_p2p` / `connect_p2p` by
+//!   identity, signals through steam-sockets' `SignalingServer` in A and a
+//!   `SignalingClient` in each process; host candidates only, no STUN server) and **IP**
+//!   (`listen_ip` / `connect_ip` to A's address). The source sends the warm-up, waits for
+//!   one message back (go), sends the run, and waits for one more (done); the sink counts and
+//!   checks every message and times from sending go to the last message of the run. The raw
+//!   side's connection is set up by steam-sockets (the flat API has no signaling of its
+//!   own); only its data path is raw (`SendMessageToConnection`,
+//!   `ReceiveMessagesOnConnection`, `Release`, on the connection's handle), so raw and
+//!   wrapper differ only in the data path. gns-rs 0.3 has no P2P or signaling API: its
+//!   `PEER` line is `failed` with the reason on an `INFO ... failed:` line, and it runs over
+//!   IP only. `RESULT` compares wrapper and raw over ICE (messages per second, as the other
+//!   stream workloads); `INFO workload=p2p-bulk payload_MB_per_s` gives MB/s over ICE and IP
+//!   for each side and the ICE/IP ratio. Instructions: the sink under callgrind over ICE,
+//!   the receiving thread only (the other workloads count both ends in one thread). Without
+//!   root or `ip`, the benchmark prints `INFO p2p-bulk skipped: <why>` and does not count it.
 //!
 //! # Instructions per message
 //! Every workload also reports instructions per message (per round trip, connection or
 //! event) for each side, in the same run: `perf stat -e instructions` has no hardware
-//! counters here, so each side runs once more, briefly (2,000 messages; at most 100 client
-//! connections, as callgrind makes 1,000 handshakes time out), under valgrind's callgrind with
-//! collection on only inside `workload::timed_section` (the timed part of a run; for `events`,
-//! `storm::Dispatch::deliver`), on the application thread. `RESULT` gets
+//! counters here, so each side runs once more, briefly (2,000 messages, or 600 KB of payload
+//! if less: 500 for the 1200-byte workloads; `TimeoutConnected` raised to 120 s, send rates
+//! capped at 8 MiB/s), under valgrind's
+//! callgrind with collection on only inside `workload::timed_section` (the timed part of a
+//! run; for `events`, `storm::Dispatch::deliver`), on the application thread. The poll-N
+//! runs keep their N: only the server is under callgrind (its clients' process is native
+//! and connects 100 at a time, so each handshake finishes within GNS's 10 s timeout); the
+//! storms have both ends under callgrind and use at most 100 clients, as callgrind makes
+//! 1,000 handshakes time out. `RESULT` gets
 //! `instr_ratio=<raw/wrapper>` and `PEER` `instr_ratio=<peer/ours>` (above 1: ours executes
 //! fewer); an `INFO ... instructions_per_...` line gives the counts. `--no-instructions`
 //! skips them.
@@ -142,12 +170,16 @@
 //!   CPU per message against N for the poll-N family, three sides, drawn with `plotters`).
 //! * `sweep <workload> [--side S] [--reps N] [--scale F]`: times one side over a grid of
 //!   send rates and buffer sizes.
-//! * `worker <side> <workload> [--scale F] [--clients N] [--set Name=value]...` and
-//!   `probe-init`: what the
+//! * `worker <side> <workload> [--scale F] [--clients N] [--set Name=value]...`,
+//!   `poll-clients <side> <workload> <port> <clients> [--set Name=value]...` (started by a
+//!   poll-N worker), `p2p-sink`/`p2p-source <side> <ice|ip> <messages> [--set Name=value]...`
+//!   (the two ends of a `p2p-bulk` run, inside the namespaces) and `probe-init`: what the
 //!   benchmark runs in its child processes.
 
 #[cfg(feature = "gns")]
 mod catalog;
+#[cfg(feature = "gns")]
+mod clients;
 #[cfg(feature = "gns")]
 mod coordinator;
 #[cfg(feature = "gns")]
@@ -156,6 +188,8 @@ mod instr;
 mod latency;
 #[cfg(feature = "gns")]
 mod os;
+#[cfg(feature = "gns")]
+mod p2p_bulk;
 #[cfg(feature = "gns")]
 mod peer;
 #[cfg(feature = "gns")]
@@ -187,6 +221,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("worker") => coordinator::worker(&args[1..]),
+        Some("poll-clients") => clients::command(&args[1..]),
+        Some(role @ ("p2p-sink" | "p2p-source")) => p2p_bulk::child(role, &args[1..]),
         Some("probe-init") => coordinator::probe_init(),
         Some("sweep") => coordinator::sweep(&args[1..]),
         _ => coordinator::bench(&args),

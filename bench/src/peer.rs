@@ -12,16 +12,17 @@ use std::sync::Arc;
 
 use gns::sys::{EResult, ESteamNetworkingConfigValue as Key, ESteamNetworkingConnectionState};
 use gns::{
-    GnsConfig, GnsConnection, GnsGlobal, GnsSocket, IsClient, IsCreated, IsReady, IsServer,
-    MessageSlot, SendFlags, SendOutcome,
+    GnsConfig, GnsConnection, GnsConnectionEvent, GnsGlobal, GnsSocket, IsClient, IsCreated,
+    IsReady, IsServer, MessageSlot, SendFlags, SendOutcome,
 };
 
+use crate::clients;
 use crate::latency::{Echo, ping_pong};
 use crate::os::free_loopback_port;
 use crate::storm::{Dispatch, storm};
 use crate::workload::{
-    BATCH, FILL, Failure, Kind, Measurement, Result, RoundRobin, SendMode, Setting, Traffic,
-    Transport, Workload, check_content, measure, wait_until,
+    BATCH, FILL, Failure, Kind, Measurement, Result, RoundRobin, SendMode, Setting, Side, Traffic,
+    Transport, Workload, check_content, measure, measure_received, wait_for, wait_until,
 };
 
 fn key(setting: Setting) -> Key {
@@ -33,6 +34,7 @@ fn key(setting: Setting) -> Key {
         Setting::RecvBufferMessages => Key::k_ESteamNetworkingConfig_RecvBufferMessages,
         Setting::NagleTime => Key::k_ESteamNetworkingConfig_NagleTime,
         Setting::MtuPacketSize => Key::k_ESteamNetworkingConfig_MTU_PacketSize,
+        Setting::TimeoutConnected => Key::k_ESteamNetworkingConfig_TimeoutConnected,
     }
 }
 
@@ -42,13 +44,7 @@ pub(crate) fn run(
     messages: u64,
     settings: &[(Setting, i32)],
 ) -> Result<Measurement> {
-    let global = GnsGlobal::get().map_err(|e| Failure(format!("GnsGlobal::get: {e}")))?;
-    for &(setting, value) in settings {
-        global
-            .utils()
-            .set_global_config_value(key(setting), GnsConfig::Int32(value))
-            .map_err(|e| Failure(format!("{}: {e}", setting.name())))?;
-    }
+    let global = start(settings)?;
     match (workload.kind, workload.transport) {
         (Kind::Storm(metric), Transport::PollGroup(clients)) => {
             let (measurement, setup) =
@@ -69,11 +65,119 @@ pub(crate) fn run(
             measure(&mut traffic, workload, messages)
         }
         (_, Transport::PollGroup(clients)) => {
-            let setup = PollSetup::connect(global, clients, &mut Dispatch::default())?;
-            let mut traffic = Pair::new(global, workload, &setup.clients, &setup.server);
-            measure(&mut traffic, workload, messages)
+            // The server; the clients are in a child process (see `clients.rs`).
+            let port = free_loopback_port()?;
+            let mut server = GnsSocket::<IsCreated>::new(global)
+                .listen(IpAddr::V4(Ipv4Addr::LOCALHOST), port)
+                .map_err(|e| Failure(format!("listen: {e}")))?;
+            clients::serve(
+                Side::Peer,
+                workload,
+                settings,
+                port,
+                &mut server,
+                |server, ready| {
+                    let limit = clients::accept_limit(clients);
+                    let mut accepted = 0;
+                    wait_for("connections", limit, || {
+                        let ready = ready()?;
+                        global.poll_callbacks();
+                        accepted += accept(server, server.receive_events())?;
+                        Ok(ready && accepted == clients)
+                    })
+                },
+                |server, remote| {
+                    let mut traffic = Pair::new(global, workload, &[], server);
+                    measure_received(&mut traffic, workload, messages, remote)
+                },
+            )
         }
     }
+}
+
+/// The clients' process of a `poll-N` run: connects the workload's clients to
+/// 127.0.0.1:`port` and sends what the server asks for, round-robin (see `clients.rs`).
+pub(crate) fn clients(workload: &Workload, port: u16, settings: &[(Setting, i32)]) -> Result<()> {
+    let Transport::PollGroup(count) = workload.transport else {
+        return Err("the clients need a poll-N workload".into());
+    };
+    let global = start(settings)?;
+    let mut sockets = Vec::with_capacity(count);
+    clients::in_waves(count, |wave| {
+        let first = sockets.len();
+        add_clients(global, &mut sockets, port, wave)?;
+        let mut connected = 0;
+        wait_until("connections", || {
+            global.poll_callbacks();
+            connected += connected_clients(sockets[first..].iter().map(|c| c.receive_events()))?;
+            Ok(connected == wave)
+        })
+    })?;
+    // `sockets[0]` is never read: the server sends nothing back.
+    clients::feed(&mut Pair::new(global, workload, &sockets, &sockets[0]))
+}
+
+/// Initialises the library and applies `settings` globally.
+pub(crate) fn start(settings: &[(Setting, i32)]) -> Result<&'static GnsGlobal> {
+    let global = GnsGlobal::get().map_err(|e| Failure(format!("GnsGlobal::get: {e}")))?;
+    for &(setting, value) in settings {
+        global
+            .utils()
+            .set_global_config_value(key(setting), GnsConfig::Int32(value))
+            .map_err(|e| Failure(format!("{}: {e}", setting.name())))?;
+    }
+    Ok(global)
+}
+
+/// Starts `count` more client connections to 127.0.0.1:`port`.
+fn add_clients(
+    global: &'static GnsGlobal,
+    sockets: &mut Vec<GnsSocket<IsClient>>,
+    port: u16,
+    count: usize,
+) -> Result<()> {
+    for _ in 0..count {
+        let client = GnsSocket::<IsCreated>::new(global)
+            .connect(IpAddr::V4(Ipv4Addr::LOCALHOST), port)
+            .map_err(|e| Failure(format!("connect: {e}")))?;
+        sockets.push(client);
+    }
+    Ok(())
+}
+
+/// Accepts the incoming connections among the listen socket's `events`; returns how many.
+fn accept(
+    server: &GnsSocket<IsServer>,
+    events: impl IntoIterator<Item = GnsConnectionEvent>,
+) -> Result<usize> {
+    let mut accepted = 0;
+    for event in events {
+        if event.info().state()
+            == ESteamNetworkingConnectionState::k_ESteamNetworkingConnectionState_Connecting
+        {
+            server.accept(event.connection()).map_err(|e| Failure(format!("accept: {e}")))?;
+            accepted += 1;
+        }
+    }
+    Ok(accepted)
+}
+
+/// Counts the clients' connections that became connected among their `events`; fails if one
+/// went anywhere else.
+fn connected_clients<E: IntoIterator<Item = GnsConnectionEvent>>(
+    events: impl IntoIterator<Item = E>,
+) -> Result<usize> {
+    let mut connected = 0;
+    for event in events.into_iter().flatten() {
+        let s = event.info().state();
+        if s == ESteamNetworkingConnectionState::k_ESteamNetworkingConnectionState_Connected {
+            connected += 1;
+        } else if s != ESteamNetworkingConnectionState::k_ESteamNetworkingConnectionState_Connecting
+        {
+            return Err(Failure(format!("client connection went to {s:?}")));
+        }
+    }
+    Ok(connected)
 }
 
 struct Pair<'a, R: IsReady> {
@@ -252,10 +356,11 @@ impl Echo for PeerEcho<'_> {
     }
 }
 
-/// A server (listen socket and poll group, with the accepted connections) and its clients.
+/// A server (listen socket and poll group, with the accepted connections) and its clients, in
+/// one process: the storms only hold it, until their memory has been read.
 struct PollSetup {
-    clients: Vec<GnsSocket<IsClient>>,
-    server: GnsSocket<IsServer>,
+    _clients: Vec<GnsSocket<IsClient>>,
+    _server: GnsSocket<IsServer>,
 }
 
 impl PollSetup {
@@ -270,12 +375,7 @@ impl PollSetup {
             .listen(localhost, port)
             .map_err(|e| Failure(format!("listen: {e}")))?;
         let mut sockets = Vec::with_capacity(clients);
-        for _ in 0..clients {
-            let client = GnsSocket::<IsCreated>::new(global)
-                .connect(localhost, port)
-                .map_err(|e| Failure(format!("connect: {e}")))?;
-            sockets.push(client);
-        }
+        add_clients(global, &mut sockets, port, clients)?;
         let (mut accepted, mut connected) = (0, 0);
         wait_until("connections", || {
             let (server_events, client_events) = dispatch.deliver(
@@ -288,28 +388,21 @@ impl PollSetup {
                 },
                 |(s, c)| s.len() + c.iter().map(Vec::len).sum::<usize>(),
             );
-            for event in server_events {
-                if event.info().state()
-                    == ESteamNetworkingConnectionState::k_ESteamNetworkingConnectionState_Connecting
-                {
-                    server
-                        .accept(event.connection())
-                        .map_err(|e| Failure(format!("accept: {e}")))?;
-                    accepted += 1;
-                }
-            }
-            for events in client_events {
-                for event in events {
-                    let s = event.info().state();
-                    if s == ESteamNetworkingConnectionState::k_ESteamNetworkingConnectionState_Connected {
-                        connected += 1;
-                    } else if s != ESteamNetworkingConnectionState::k_ESteamNetworkingConnectionState_Connecting {
-                        return Err(Failure(format!("client connection went to {s:?}")));
-                    }
-                }
-            }
+            accepted += accept(&server, server_events)?;
+            connected += connected_clients(client_events)?;
             Ok(accepted == clients && connected == clients)
         })?;
-        Ok(PollSetup { clients: sockets, server })
+        Ok(PollSetup { _clients: sockets, _server: server })
     }
+}
+
+/// `p2p-bulk`'s data path over IP: sends go to `targets` (a client's own socket, or none on
+/// the server), receives come from `receiver`, as in every other gns-rs workload.
+pub(crate) fn connection_traffic<'a, R: IsReady>(
+    global: &'static GnsGlobal,
+    workload: &Workload,
+    targets: &'a [GnsSocket<IsClient>],
+    receiver: &'a GnsSocket<R>,
+) -> impl Traffic + 'a {
+    Pair::new(global, workload, targets, receiver)
 }

@@ -13,11 +13,12 @@ mod poll;
 
 use poll::{PollSetup, take_events};
 
+use crate::clients;
 use crate::latency::{Echo, ping_pong};
 use crate::storm::{Dispatch, storm};
 use crate::workload::{
-    BATCH, FILL, Failure, Kind, Measurement, Result, RoundRobin, SendMode, Setting, Traffic,
-    Transport, Workload, check_content, measure,
+    BATCH, FILL, Failure, Kind, Measurement, Result, RoundRobin, SETUP_LIMIT, SendMode, Setting,
+    Side, Traffic, Transport, Workload, check_content, measure, measure_received,
 };
 
 /// The two interface pointers.
@@ -36,6 +37,12 @@ fn init() -> Result<Api> {
             format!("GameNetworkingSockets_Init: {}", String::from_utf8_lossy(&bytes)).into()
         );
     }
+    interfaces()
+}
+
+/// The interface pointers of the initialised library (`p2p-bulk`: initialised by
+/// steam-sockets, which made the connection).
+fn interfaces() -> Result<Api> {
     // SAFETY: the library is initialised.
     let sockets = unsafe { sys::SteamAPI_SteamNetworkingSockets_v009() };
     // SAFETY: as above.
@@ -56,6 +63,7 @@ fn set_global(api: Api, settings: &[(Setting, i32)]) -> Result<()> {
             Setting::RecvBufferMessages => sys::ESteamNetworkingConfigValue::RecvBufferMessages,
             Setting::NagleTime => sys::ESteamNetworkingConfigValue::NagleTime,
             Setting::MtuPacketSize => sys::ESteamNetworkingConfigValue::MTU_PacketSize,
+            Setting::TimeoutConnected => sys::ESteamNetworkingConfigValue::TimeoutConnected,
         };
         // SAFETY: live interface; an Int32 value for an Int32 key.
         if !unsafe {
@@ -75,8 +83,7 @@ pub(crate) fn run(
     messages: u64,
     settings: &[(Setting, i32)],
 ) -> Result<Measurement> {
-    let api = init()?;
-    set_global(api, settings)?;
+    let api = start(settings)?;
     let mut sender = Sender::new(api, workload);
     match (workload.kind, workload.transport) {
         (Kind::Storm(metric), Transport::PollGroup(clients)) => {
@@ -121,17 +128,55 @@ pub(crate) fn run(
             result
         }
         (_, Transport::PollGroup(clients)) => {
-            let mut poll = PollSetup::connect(api, clients, &mut Dispatch::default())?;
-            sender.targets.extend_from_slice(&poll.clients);
-            let mut traffic = Pair {
-                sender,
-                receiver: Receiver::new(api, workload, Source::PollGroup(poll.group)),
-            };
-            let result = measure(&mut traffic, workload, messages);
-            poll.close();
-            result
+            // The server; the clients are in a child process (see `clients.rs`).
+            let mut poll = PollSetup::listen(api)?;
+            let port = poll.port();
+            clients::serve(
+                Side::Raw,
+                workload,
+                settings,
+                port,
+                &mut poll,
+                |poll, ready| {
+                    let limit = clients::accept_limit(clients);
+                    poll.settle(&mut Dispatch::default(), clients, limit, ready)
+                },
+                |poll, remote| {
+                    let source = Source::PollGroup(poll.group);
+                    let mut traffic =
+                        Pair { sender, receiver: Receiver::new(api, workload, source) };
+                    measure_received(&mut traffic, workload, messages, remote)
+                },
+            )
         }
     }
+}
+
+/// The clients' process of a `poll-N` run: connects the workload's clients to
+/// 127.0.0.1:`port` and sends what the server asks for, round-robin (see `clients.rs`).
+pub(crate) fn clients(workload: &Workload, port: u16, settings: &[(Setting, i32)]) -> Result<()> {
+    let Transport::PollGroup(count) = workload.transport else {
+        return Err("the clients need a poll-N workload".into());
+    };
+    let api = start(settings)?;
+    let mut poll = PollSetup::dial(api, port)?;
+    clients::in_waves(count, |wave| {
+        poll.add_clients(wave)?;
+        poll.settle(&mut Dispatch::default(), 0, SETUP_LIMIT, &mut || Ok(true))
+    })?;
+    let mut sender = Sender::new(api, workload);
+    sender.targets.extend_from_slice(&poll.clients);
+    // Never read: the server sends nothing back.
+    let source = Source::Connection(poll.clients[0]);
+    let mut traffic = Pair { sender, receiver: Receiver::new(api, workload, source) };
+    clients::feed(&mut traffic)
+}
+
+/// Initialises the library and applies `settings` globally.
+fn start(settings: &[(Setting, i32)]) -> Result<Api> {
+    let api = init()?;
+    set_global(api, settings)?;
+    Ok(api)
 }
 
 fn close(api: Api, conn: sys::HSteamNetConnection) {
@@ -476,4 +521,17 @@ impl Traffic for Pair {
 fn run_callbacks(api: Api) {
     // SAFETY: live interface; the only callback installed is `on_status`.
     unsafe { sys::SteamAPI_ISteamNetworkingSockets_RunCallbacks(api.sockets) };
+}
+
+/// `p2p-bulk`'s data path on `conn`, a connection steam-sockets made in this process (over
+/// ICE or IP): the same flat send and receive calls as every other raw workload, on the one
+/// connection, both ways (the bulk one way, a go and a done message back).
+pub(crate) fn connection_traffic(
+    workload: &Workload,
+    conn: sys::HSteamNetConnection,
+) -> Result<impl Traffic + use<>> {
+    let api = interfaces()?;
+    let mut sender = Sender::new(api, workload);
+    sender.targets.push(conn);
+    Ok(Pair { sender, receiver: Receiver::new(api, workload, Source::Connection(conn)) })
 }

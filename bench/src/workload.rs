@@ -83,10 +83,12 @@ pub(crate) enum Setting {
     NagleTime,
     /// `MTU_PacketSize`, bytes.
     MtuPacketSize,
+    /// `TimeoutConnected`, milliseconds (raised for instruction counts: see `instr.rs`).
+    TimeoutConnected,
 }
 
 impl Setting {
-    const ALL: [Setting; 7] = [
+    const ALL: [Setting; 8] = [
         Setting::SendRateMin,
         Setting::SendRateMax,
         Setting::SendBufferSize,
@@ -94,6 +96,7 @@ impl Setting {
         Setting::RecvBufferMessages,
         Setting::NagleTime,
         Setting::MtuPacketSize,
+        Setting::TimeoutConnected,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -105,6 +108,7 @@ impl Setting {
             Setting::RecvBufferMessages => "RecvBufferMessages",
             Setting::NagleTime => "NagleTime",
             Setting::MtuPacketSize => "MTU_PacketSize",
+            Setting::TimeoutConnected => "TimeoutConnected",
         }
     }
 
@@ -118,6 +122,20 @@ impl Setting {
             .ok_or_else(|| format!("unknown setting {name:?}"))?;
         let value = value.parse().map_err(|e| format!("bad value for {name}: {e}"))?;
         Ok((setting, value))
+    }
+
+    /// Parses the `--set Name=value` pairs that end a child's command line; anything else
+    /// fails with `usage`.
+    pub(crate) fn parse_sets(args: &[String], usage: &str) -> Result<Vec<(Setting, i32)>> {
+        let mut settings = Vec::new();
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            match (arg.as_str(), args.next()) {
+                ("--set", Some(value)) => settings.push(Setting::parse_assignment(value)?),
+                _ => return Err(usage.into()),
+            }
+        }
+        Ok(settings)
     }
 }
 
@@ -220,6 +238,10 @@ impl Workload {
         let transport = match self.transport {
             Transport::Pipe => "in-process socket pair (CreateSocketPair(false))".to_string(),
             Transport::Udp => "UDP loopback socket pair (CreateSocketPair(true))".to_string(),
+            Transport::PollGroup(n) if self.kind == Kind::Stream => format!(
+                "{n} UDP loopback connections from a child process to a listen socket on \
+                 127.0.0.1, server ends in one poll group; the server's receive loop is timed"
+            ),
             Transport::PollGroup(n) => format!(
                 "{n} UDP loopback connections to a listen socket on 127.0.0.1, server ends in \
                  one poll group"
@@ -466,24 +488,53 @@ const IDLE_SLEEP: Duration = Duration::from_micros(50);
 /// Longest time without any progress before a run is declared stuck.
 pub(crate) const STALL_LIMIT: Duration = Duration::from_secs(20);
 
-/// Sends `total` messages through `traffic` while receiving them, and returns the time from
-/// the first send to the last receive. Fails unless exactly `total` messages arrive.
-pub(crate) fn drive(traffic: &mut impl Traffic, total: u64) -> Result<Duration> {
+/// Which ends of the traffic a process drives. The `poll-N` family puts its clients in a
+/// child process (GNS refuses a process more than 8,190 connections), so each of the two
+/// processes runs one half of the loop; every other workload has both ends in one process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Sends and receives (both ends in this process).
+    Both,
+    /// Only sends: the receiver is in another process.
+    Sender,
+    /// Only receives: the sender is in another process.
+    Receiver,
+}
+
+/// Sends `total` messages through `traffic` while receiving them (only one of the two for a
+/// [`Role::Sender`] or [`Role::Receiver`]), and returns the time from the first send to the
+/// last receive. Fails unless exactly `total` messages are sent and arrive.
+pub(crate) fn drive(traffic: &mut impl Traffic, role: Role, total: u64) -> Result<Duration> {
+    let (elapsed, received) = drive_as(traffic, role, total)?;
+    if role != Role::Sender && received != total {
+        return Err(format!("received {received} messages, expected {total}").into());
+    }
+    Ok(elapsed)
+}
+
+/// The loop of [`drive`] for one `role`: stops when `total` messages are sent
+/// ([`Role::Sender`]) or at least `total` received (otherwise). Returns the time taken and
+/// the messages received.
+fn drive_as(traffic: &mut impl Traffic, role: Role, total: u64) -> Result<(Duration, u64)> {
     let start = Instant::now();
+    let sends = role != Role::Receiver;
+    let receives = role != Role::Sender;
     let (mut sent, mut received) = (0u64, 0u64);
     let mut iteration = 0u32;
     let mut stalled_since: Option<Instant> = None;
-    while received < total {
+    while if receives { received < total } else { sent < total } {
         let mut progress = false;
-        if sent < total {
+        if sends && sent < total {
             let want = (total - sent).min(BURST as u64) as usize;
             let accepted = traffic.send(want)?;
             sent += accepted as u64;
             progress |= accepted > 0;
         }
-        let got = traffic.receive()?;
-        received += got as u64;
-        progress |= got > 0;
+        if receives {
+            let got = traffic.receive()?;
+            received += got as u64;
+            progress |= got > 0;
+        }
         iteration = iteration.wrapping_add(1);
         if iteration % PUMP_EVERY == 0 {
             traffic.pump()?;
@@ -507,12 +558,15 @@ pub(crate) fn drive(traffic: &mut impl Traffic, total: u64) -> Result<Duration> 
         }
     }
     let elapsed = start.elapsed();
-    if received != total || sent != total {
-        return Err(
-            format!("sent {sent} and received {received} messages, expected {total}").into()
-        );
+    if sends && sent != total {
+        return Err(format!("sent {sent} messages, expected {total}").into());
     }
-    Ok(elapsed)
+    Ok((elapsed, received))
+}
+
+/// Messages of the untimed warm-up before a timed run of `messages`.
+pub(crate) fn warm_up(messages: u64) -> u64 {
+    (messages / 10).max(1)
 }
 
 /// Runs a short untimed warm-up, then the timed run, and checks the count.
@@ -521,9 +575,61 @@ pub(crate) fn measure(
     workload: &Workload,
     messages: u64,
 ) -> Result<Measurement> {
-    drive(traffic, (messages / 10).max(1))?;
-    let (elapsed, cpu) = timed_section(|| drive(traffic, messages));
+    drive(traffic, Role::Both, warm_up(messages))?;
+    let (elapsed, cpu) = timed_section(|| drive(traffic, Role::Both, messages));
     Ok(Measurement { elapsed: elapsed?, messages, bytes: messages * workload.size as u64, ..cpu })
+}
+
+/// The sending process of a [`Role::Receiver`], as the receiver drives it.
+pub(crate) trait Remote {
+    /// Asks it for `count` messages.
+    fn send(&mut self, count: u64) -> Result<()>;
+
+    /// Fails if it has ended: checked with every pump, so the receiver does not wait out
+    /// [`STALL_LIMIT`] for messages that cannot come.
+    fn check(&mut self) -> Result<()>;
+}
+
+/// [`measure`] for a receiver whose sender is another process: it is asked for the warm-up,
+/// then for the timed run, so each phase gets exactly its messages and the timed run starts,
+/// as [`measure`]'s does, with the sending.
+pub(crate) fn measure_received(
+    traffic: &mut impl Traffic,
+    workload: &Workload,
+    messages: u64,
+    remote: &mut dyn Remote,
+) -> Result<Measurement> {
+    let mut watched = Watched { traffic, remote };
+    watched.remote.send(warm_up(messages))?;
+    drive(&mut watched, Role::Receiver, warm_up(messages))?;
+    watched.remote.send(messages)?;
+    let (elapsed, cpu) = timed_section(|| drive(&mut watched, Role::Receiver, messages));
+    Ok(Measurement { elapsed: elapsed?, messages, bytes: messages * workload.size as u64, ..cpu })
+}
+
+/// A receiver's traffic whose pump also checks its [`Remote`].
+struct Watched<'a, T> {
+    traffic: &'a mut T,
+    remote: &'a mut dyn Remote,
+}
+
+impl<T: Traffic> Traffic for Watched<'_, T> {
+    fn send(&mut self, count: usize) -> Result<usize> {
+        self.traffic.send(count)
+    }
+
+    fn receive(&mut self) -> Result<usize> {
+        self.traffic.receive()
+    }
+
+    fn pump(&mut self) -> Result<()> {
+        self.traffic.pump()?;
+        self.remote.check()
+    }
+
+    fn diagnose(&self) -> String {
+        self.traffic.diagnose()
+    }
 }
 
 /// Runs `f`, the timed part of a run, and returns its result with the CPU time it took (in a
@@ -548,13 +654,25 @@ pub(crate) fn timed_section<T>(f: impl FnOnce() -> T) -> (T, Measurement) {
 }
 
 /// Waits, pumping `step` (which reports whether setup is complete), for up to 30 seconds.
-pub(crate) fn wait_until(what: &str, mut step: impl FnMut() -> Result<bool>) -> Result<()> {
+pub(crate) fn wait_until(what: &str, step: impl FnMut() -> Result<bool>) -> Result<()> {
+    wait_for(what, SETUP_LIMIT, step)
+}
+
+/// Longest wait of [`wait_until`].
+pub(crate) const SETUP_LIMIT: Duration = Duration::from_secs(30);
+
+/// [`wait_until`] with a time limit of its own.
+pub(crate) fn wait_for(
+    what: &str,
+    limit: Duration,
+    mut step: impl FnMut() -> Result<bool>,
+) -> Result<()> {
     let start = Instant::now();
     loop {
         if step()? {
             return Ok(());
         }
-        if start.elapsed() > Duration::from_secs(30) {
+        if start.elapsed() > limit {
             return Err(format!("timed out waiting for {what}").into());
         }
         std::thread::sleep(Duration::from_micros(500));

@@ -14,19 +14,20 @@ use steam_sockets::{
     Outgoing, PairTransport, Payload, PollGroup, SendFlags, Sockets,
 };
 
+use crate::clients;
 use crate::latency::{Echo, ping_pong};
 use crate::os::free_loopback_port;
 use crate::storm::{Dispatch, storm};
 use crate::workload::{
-    BATCH, FILL, Failure, Kind, Measurement, Result, RoundRobin, SendMode, Setting, Traffic,
-    Transport, Workload, check_content, measure, wait_until,
+    BATCH, FILL, Failure, Kind, Measurement, Result, RoundRobin, SETUP_LIMIT, SendMode, Setting,
+    Side, Traffic, Transport, Workload, check_content, measure, measure_received, wait_for,
 };
 
 fn fail(what: &str, e: Error) -> Failure {
     Failure(format!("{what}: {e}"))
 }
 
-fn config_value(setting: Setting, value: i32) -> Result<ConfigValue> {
+pub(crate) fn config_value(setting: Setting, value: i32) -> Result<ConfigValue> {
     let count =
         u32::try_from(value).map_err(|_| format!("{} must not be negative", setting.name()))?;
     Ok(match setting {
@@ -37,6 +38,9 @@ fn config_value(setting: Setting, value: i32) -> Result<ConfigValue> {
         Setting::RecvBufferMessages => ConfigValue::RecvBufferMessages(count),
         Setting::NagleTime => ConfigValue::NagleTime(Duration::from_micros(u64::from(count))),
         Setting::MtuPacketSize => ConfigValue::MtuPacketSize(count),
+        Setting::TimeoutConnected => {
+            ConfigValue::TimeoutConnected(Duration::from_millis(u64::from(count)))
+        }
     })
 }
 
@@ -46,13 +50,8 @@ pub(crate) fn run(
     messages: u64,
     settings: &[(Setting, i32)],
 ) -> Result<Measurement> {
-    let sockets = Sockets::init_gns().map_err(|e| fail("init_gns", e))?;
-    for &(setting, value) in settings {
-        let value = config_value(setting, value)?;
-        sockets.set_global_config(&value).map_err(|e| fail(setting.name(), e))?;
-    }
-    let payload = vec![FILL; workload.size];
-    let shared = Bytes::from(vec![FILL; workload.size]);
+    let sockets = start(settings)?;
+    let (payload, shared) = payloads(workload);
     let ends = Ends { sockets: &sockets, payload: &payload, shared: &shared };
     match (workload.kind, workload.transport) {
         (Kind::Storm(metric), Transport::PollGroup(clients)) => {
@@ -83,12 +82,60 @@ pub(crate) fn run(
             measure(&mut traffic, workload, messages)
         }
         (_, Transport::PollGroup(clients)) => {
-            let setup = PollSetup::connect(&sockets, clients, &mut Dispatch::default())?;
-            let mut traffic =
-                ends.traffic(workload, &setup.clients, Source::PollGroup(&setup.group));
-            measure(&mut traffic, workload, messages)
+            // The server; the clients are in a child process (see `clients.rs`).
+            let mut setup = PollSetup::listen(&sockets)?;
+            let port = setup.addr.port();
+            clients::serve(
+                Side::Wrapper,
+                workload,
+                settings,
+                port,
+                &mut setup,
+                |setup, ready| {
+                    let limit = clients::accept_limit(clients);
+                    setup.settle(&sockets, &mut Dispatch::default(), clients, limit, ready)
+                },
+                |setup, remote| {
+                    let mut traffic = ends.traffic(workload, &[], Source::PollGroup(&setup.group));
+                    measure_received(&mut traffic, workload, messages, remote)
+                },
+            )
         }
     }
+}
+
+/// The clients' process of a `poll-N` run: connects the workload's clients to
+/// 127.0.0.1:`port` and sends what the server asks for, round-robin (see `clients.rs`).
+pub(crate) fn clients(workload: &Workload, port: u16, settings: &[(Setting, i32)]) -> Result<()> {
+    let Transport::PollGroup(count) = workload.transport else {
+        return Err("the clients need a poll-N workload".into());
+    };
+    let sockets = start(settings)?;
+    let mut setup = PollSetup::dial(&sockets, SocketAddr::from((Ipv4Addr::LOCALHOST, port)))?;
+    clients::in_waves(count, |wave| {
+        setup.add_clients(&sockets, wave)?;
+        setup.settle(&sockets, &mut Dispatch::default(), 0, SETUP_LIMIT, &mut || Ok(true))
+    })?;
+    let (payload, shared) = payloads(workload);
+    let ends = Ends { sockets: &sockets, payload: &payload, shared: &shared };
+    // Never read: the server sends nothing back.
+    let source = Source::Connection(&setup.clients[0]);
+    clients::feed(&mut ends.traffic(workload, &setup.clients, source))
+}
+
+/// Initialises the library and applies `settings` globally.
+fn start(settings: &[(Setting, i32)]) -> Result<Sockets> {
+    let sockets = Sockets::init_gns().map_err(|e| fail("init_gns", e))?;
+    for &(setting, value) in settings {
+        let value = config_value(setting, value)?;
+        sockets.set_global_config(&value).map_err(|e| fail(setting.name(), e))?;
+    }
+    Ok(sockets)
+}
+
+/// The payload the copying modes send, and the one the zero-copy modes share.
+pub(crate) fn payloads(workload: &Workload) -> (Vec<u8>, Bytes) {
+    (vec![FILL; workload.size], Bytes::from(vec![FILL; workload.size]))
 }
 
 /// What every run shares: the interface and the payloads.
@@ -281,33 +328,85 @@ fn check_event(event: &Event) -> Result<()> {
     Ok(())
 }
 
-/// A listen socket, a poll group with the accepted connections, and the clients.
+/// A listen socket, a poll group with the accepted connections, and the clients: in one
+/// process (the storms), or one of the two halves of a `poll-N` run: the server (no
+/// clients) or the clients' process (no listen socket; its poll group stays empty).
 struct PollSetup {
     clients: Vec<Connection>,
+    /// `clients`' ids, to tell their events from the accepted connections'.
+    client_ids: Vec<ConnectionId>,
     group: PollGroup,
-    // Kept open for the run; dropped (closed) after the traffic.
-    _accepted: Vec<Connection>,
-    _listen: ListenSocket,
+    /// The server's ends. Kept open for the run; dropped (closed) after the traffic.
+    accepted: Vec<Connection>,
+    _listen: Option<ListenSocket>,
+    /// Where the clients connect: the listen socket's address.
+    addr: SocketAddr,
+    events: Receiver<Event>,
+    /// Clients that reached `Connected`.
+    connected: usize,
 }
 
 impl PollSetup {
+    /// Both ends in this process: a listen socket and `clients` clients, all accepted into
+    /// the poll group.
     fn connect(sockets: &Sockets, clients: usize, dispatch: &mut Dispatch) -> Result<PollSetup> {
-        let events = sockets.events();
+        let mut setup = PollSetup::listen(sockets)?;
+        setup.add_clients(sockets, clients)?;
+        setup.settle(sockets, dispatch, clients, SETUP_LIMIT, &mut || Ok(true))?;
+        Ok(setup)
+    }
+
+    /// The server: a listen socket on a free loopback port and an empty poll group.
+    fn listen(sockets: &Sockets) -> Result<PollSetup> {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_loopback_port()?));
-        let listen = sockets.listen_ip(addr, &[]).map_err(|e| fail("listen_ip", e))?;
+        let mut setup = PollSetup::dial(sockets, addr)?;
+        setup._listen = Some(sockets.listen_ip(addr, &[]).map_err(|e| fail("listen_ip", e))?);
+        Ok(setup)
+    }
+
+    /// The clients' side, with no client yet: they will connect to `addr`.
+    fn dial(sockets: &Sockets, addr: SocketAddr) -> Result<PollSetup> {
+        let events = sockets.events();
         let group = sockets.create_poll_group().map_err(|e| fail("create_poll_group", e))?;
-        let mut connecting = Vec::with_capacity(clients);
-        for _ in 0..clients {
-            connecting.push(sockets.connect_ip(addr, &[]).map_err(|e| fail("connect_ip", e))?);
+        Ok(PollSetup {
+            clients: Vec::new(),
+            client_ids: Vec::new(),
+            group,
+            accepted: Vec::new(),
+            _listen: None,
+            addr,
+            events,
+            connected: 0,
+        })
+    }
+
+    /// Starts `count` more client connections.
+    fn add_clients(&mut self, sockets: &Sockets, count: usize) -> Result<()> {
+        for _ in 0..count {
+            let conn = sockets.connect_ip(self.addr, &[]).map_err(|e| fail("connect_ip", e))?;
+            self.client_ids.push(conn.id());
+            self.clients.push(conn);
         }
-        let client_ids: Vec<ConnectionId> = connecting.iter().map(Connection::id).collect();
-        let mut accepted = Vec::with_capacity(clients);
-        let mut connected = 0;
-        wait_until("connections", || {
+        Ok(())
+    }
+
+    /// Pumps the events, accepting incoming connections into the poll group, until every
+    /// client is connected, `incoming` connections are accepted and `ready` holds, for at
+    /// most `limit`.
+    fn settle(
+        &mut self,
+        sockets: &Sockets,
+        dispatch: &mut Dispatch,
+        incoming: usize,
+        limit: Duration,
+        ready: &mut dyn FnMut() -> Result<bool>,
+    ) -> Result<()> {
+        wait_for("connections", limit, || {
+            let ready = ready()?;
             let batch = dispatch.deliver(
                 || {
                     sockets.run_callbacks();
-                    events.try_iter().collect::<Vec<_>>()
+                    self.events.try_iter().collect::<Vec<_>>()
                 },
                 Vec::len,
             );
@@ -315,20 +414,33 @@ impl PollSetup {
                 match event {
                     Event::Incoming(request) => {
                         let conn = request.accept().map_err(|e| fail("accept", e))?;
-                        conn.set_poll_group(Some(&group)).map_err(|e| fail("set_poll_group", e))?;
-                        accepted.push(conn);
+                        conn.set_poll_group(Some(&self.group))
+                            .map_err(|e| fail("set_poll_group", e))?;
+                        self.accepted.push(conn);
                     }
                     Event::ConnectionStatus(change)
                         if change.info.state == ConnectionState::Connected
-                            && client_ids.contains(&change.connection) =>
+                            && self.client_ids.contains(&change.connection) =>
                     {
-                        connected += 1;
+                        self.connected += 1;
                     }
                     other => check_event(&other)?,
                 }
             }
-            Ok(connected == clients && accepted.len() == clients)
-        })?;
-        Ok(PollSetup { clients: connecting, group, _accepted: accepted, _listen: listen })
+            Ok(ready && self.connected == self.clients.len() && self.accepted.len() == incoming)
+        })
     }
+}
+
+/// `p2p-bulk`'s data path on `conn`, made by the caller (over ICE or IP): the same sends and
+/// receives as every other wrapper workload, on the one connection, both ways (the bulk one
+/// way, a go and a done message back). `payloads` comes from [`payloads`].
+pub(crate) fn connection_traffic<'a>(
+    sockets: &'a Sockets,
+    workload: &Workload,
+    conn: &'a Connection,
+    (payload, shared): &'a (Vec<u8>, Bytes),
+) -> impl Traffic + 'a {
+    let ends = Ends { sockets, payload, shared };
+    ends.traffic(workload, std::slice::from_ref(conn), Source::Connection(conn))
 }

@@ -71,7 +71,8 @@ pub(crate) fn identity_to_raw(identity: &NetworkIdentity) -> Result<sys::SteamNe
 
 /// Reads the library's struct.
 pub(crate) fn identity_from_raw(raw: &sys::SteamNetworkingIdentity) -> NetworkIdentity {
-    let (kind, size, data) = (raw.m_eType, raw.m_cbSize, raw.m_data);
+    // The data (alignment 1) is read in place; the packed struct's other fields are copied.
+    let (kind, size) = (raw.m_eType, raw.m_cbSize);
     let kind = match kind {
         Kind::Invalid => StoredKind::Invalid,
         Kind::SteamID => StoredKind::SteamId,
@@ -83,7 +84,7 @@ pub(crate) fn identity_from_raw(raw: &sys::SteamNetworkingIdentity) -> NetworkId
         Kind::UnknownType => StoredKind::UnknownText,
         other => StoredKind::Other(other.0),
     };
-    NetworkIdentity::from_stored(kind, &data, usize::try_from(size).unwrap_or(0))
+    NetworkIdentity::from_stored(kind, &raw.m_data, usize::try_from(size).unwrap_or(0))
 }
 
 /// The library's struct for an optional identity, and a pointer to it (null for `None`) that
@@ -123,18 +124,20 @@ pub(crate) fn connection_state(raw: sys::ESteamNetworkingConnectionState) -> Con
 }
 
 pub(crate) fn connection_info(raw: &sys::SteamNetConnectionInfo_t) -> ConnectionInfo {
-    // Copy every field out first: the struct is packed, so no references into it.
-    let (identity, addr, listen) = (raw.m_identityRemote, raw.m_addrRemote, raw.m_hListenSocket);
-    let (end_debug, description) = (raw.m_szEndDebug, raw.m_szConnectionDescription);
+    // Fields of alignment 1 (the identity, the address, the texts) are read in place; the
+    // struct is packed, so the others are copied out, and it is never copied whole (it is
+    // 696 bytes, and this runs for every status event). An empty text (`end_debug` while
+    // the connection is alive) allocates nothing.
+    let listen = raw.m_hListenSocket;
     ConnectionInfo {
         state: connection_state(raw.m_eState),
-        remote_identity: identity_from_raw(&identity),
-        remote_addr: address_from_raw_nonzero(&addr),
+        remote_identity: identity_from_raw(&raw.m_identityRemote),
+        remote_addr: address_from_raw_nonzero(&raw.m_addrRemote),
         listen_socket: (listen != NO_HANDLE).then_some(ListenSocketId(listen)),
         user_data: raw.m_nUserData,
         end_reason: EndReason(raw.m_eEndReason),
-        end_debug: string_from_buf(&end_debug),
-        description: string_from_buf(&description),
+        end_debug: string_from_buf(&raw.m_szEndDebug),
+        description: string_from_buf(&raw.m_szConnectionDescription),
         flags: ConnectionFlags::from_bits_retain(raw.m_nFlags),
     }
 }
@@ -280,14 +283,11 @@ pub(crate) enum Reported {
 
 pub(crate) fn report(report: Report<'_>) -> Reported {
     match report {
-        Report::ConnectionStatus(raw) => {
-            let (info, old) = (raw.m_info, raw.m_eOldState);
-            Reported::ConnectionStatus {
-                connection: raw.m_hConn,
-                old_state: connection_state(old),
-                info: connection_info(&info),
-            }
-        }
+        Report::ConnectionStatus(raw) => Reported::ConnectionStatus {
+            connection: raw.m_hConn,
+            old_state: connection_state(raw.m_eOldState),
+            info: connection_info(&raw.m_info),
+        },
         Report::AuthenticationStatus(raw) => {
             Reported::AuthenticationStatus(authentication_status(raw))
         }
@@ -298,6 +298,7 @@ pub(crate) fn report(report: Report<'_>) -> Reported {
             Reported::SessionRequest(identity_from_raw(&identity))
         }
         Report::SessionFailed(raw) => {
+            // Packed to 1, so the info is copied out (a rare event; status events are not).
             let info = raw.m_info;
             Reported::SessionFailed(connection_info(&info))
         }

@@ -1,7 +1,7 @@
 //! Small helpers of the modules that talk to the C API: C strings in and out, and the panic
 //! guard of every function the library calls.
 
-use std::ffi::{CString, c_char};
+use std::ffi::{CStr, CString, c_char};
 
 use crate::error::{Error, Result};
 
@@ -13,12 +13,18 @@ pub(crate) fn c_string(what: &'static str, s: &str) -> Result<CString> {
 /// Reads a NUL-terminated string out of a fixed C buffer; never reads past the buffer, even if
 /// the library left it unterminated.
 pub(crate) fn string_from_buf(buf: &[c_char]) -> String {
-    let len = buf.iter().position(|&c| c == 0).unwrap_or(buf.len());
-    // c_char is i8 or u8 depending on the target; the cast reinterprets the byte. Mapping a
-    // slice allocates once, at the exact length (`take_while` grew the vector by doubling:
-    // most of the cost of a status event), and valid UTF-8 is kept without a second copy.
-    let bytes: Vec<u8> = buf[..len].iter().map(|&c| c as u8).collect();
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    // SAFETY: `c_char` is `i8` or `u8`, of the size and alignment of `u8`, and every bit
+    // pattern is a valid `u8`: the same memory, read as bytes, for as long as `buf`. (Mapping
+    // each `c_char` to a `u8` instead cost a status event a tenth of its instructions.)
+    let bytes = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), buf.len()) };
+    // The standard library's NUL search is word-at-a-time, a byte loop was not.
+    let text = CStr::from_bytes_until_nul(bytes).map_or(bytes, CStr::to_bytes);
+    // One allocation at the exact length (none for an empty text), valid UTF-8 copied once;
+    // `from_utf8_lossy` is kept for the rare invalid text, as it checks far more slowly.
+    match std::str::from_utf8(text) {
+        Ok(valid) => valid.to_owned(),
+        Err(_) => String::from_utf8_lossy(text).into_owned(),
+    }
 }
 
 /// Runs `f` inside a function the library calls, returning `fallback` if `f` panics: a panic
@@ -48,7 +54,7 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
 mod tests {
     use std::sync::Mutex;
 
-    use super::no_unwind;
+    use super::{c_char, no_unwind, string_from_buf};
 
     /// What the test logger saw (the only logger of this test binary).
     static RECORDS: Mutex<Vec<(log::Level, String)>> = Mutex::new(Vec::new());
@@ -81,5 +87,14 @@ mod tests {
         assert!(records.iter().all(|(level, _)| *level == log::Level::Error));
         assert!(records[0].1.ends_with("bug number 42"), "{records:?}");
         assert!(records[1].1.ends_with("(a panic without a message)"), "{records:?}");
+    }
+
+    #[test]
+    fn strings_from_buffers_stop_at_the_nul_or_the_end_and_replace_bad_bytes() {
+        let buf = |bytes: &[u8]| bytes.iter().map(|&b| b as c_char).collect::<Vec<_>>();
+        assert_eq!(string_from_buf(&buf(b"#12 UDP\0junk")), "#12 UDP");
+        assert_eq!(string_from_buf(&buf(b"\0")), "");
+        assert_eq!(string_from_buf(&buf(b"no terminator")), "no terminator");
+        assert_eq!(string_from_buf(&buf(b"ab\xffc\0")), "ab\u{FFFD}c");
     }
 }

@@ -7,6 +7,7 @@
 //! is held weakly: a dropped `Sockets` stops receiving, and its objects' callbacks are dropped.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, PoisonError, RwLock, Weak};
 
 use steam_sockets_sys as sys;
@@ -37,10 +38,35 @@ pub(crate) enum Report<'a> {
 /// user code (it only sends on a channel), so it may run inside the library's callbacks.
 pub(crate) type Hub = Box<dyn Fn(Report<'_>) + Send + Sync>;
 
+/// Hashes a handle with one multiplication. Every status event looks its handle up, and the
+/// default SipHash was a tenth of an event's cost; handles come from the library, not from a
+/// peer, so there is no flooding to resist.
+#[derive(Default)]
+struct HandleHasher(u64);
+
+impl Hasher for HandleHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        bytes.iter().for_each(|&b| self.write_u32(b.into()));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        // Fibonacci hashing: the odd constant spreads the handle over the high bits.
+        self.0 = (self.0.rotate_left(5) ^ u64::from(n)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        // The table picks buckets by the low bits: fold the high ones in, so that handles
+        // that differ only in their high bits do not share buckets.
+        self.0 ^ (self.0 >> 32)
+    }
+}
+
+type HandleMap<K> = HashMap<K, Weak<Hub>, BuildHasherDefault<HandleHasher>>;
+
 #[derive(Default)]
 struct Routes {
-    listen_sockets: HashMap<ListenSocketHandle, Weak<Hub>>,
-    connections: HashMap<ConnectionHandle, Weak<Hub>>,
+    listen_sockets: HandleMap<ListenSocketHandle>,
+    connections: HandleMap<ConnectionHandle>,
     hubs: Vec<Weak<Hub>>,
 }
 
@@ -131,5 +157,22 @@ pub(super) fn broadcast(report: Report<'_>) {
         read(|r| r.hubs.iter().filter_map(Weak::upgrade).collect()).unwrap_or_default();
     for hub in hubs {
         hub(report);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::hash::BuildHasher;
+
+    use super::*;
+
+    #[test]
+    fn handles_that_differ_only_in_high_bits_spread_over_buckets() {
+        let hasher = BuildHasherDefault::<HandleHasher>::default();
+        let buckets: HashSet<u64> = (0..256u32).map(|i| hasher.hash_one(i << 24) & 0xff).collect();
+        assert!(buckets.len() > 128, "{} of 256 buckets used", buckets.len());
+        let low: HashSet<u64> = (0..256u32).map(|i| hasher.hash_one(i) & 0xff).collect();
+        assert!(low.len() > 128, "{} of 256 buckets used", low.len());
     }
 }
