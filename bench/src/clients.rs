@@ -14,12 +14,21 @@
 //! reliable messages still in flight need their sender. Both processes run the same side,
 //! with the same settings.
 //!
+//! After each `SEND` the child waits until the server's library has acknowledged every
+//! message (nothing pending or unacknowledged on any client) and says `SENT`. A timed run
+//! does not wait for it: the server receives while the child sends. An instruction-count run
+//! (`--delivered-first`, see [`receive_when_delivered`]) does, before its counted receive
+//! loop: then every receive call finds messages, and the count is not moved by how many
+//! calls found nothing while the server waited for packets (their number depends on timing;
+//! counted, they moved poll-N's instruction ratio between 0.81 and 1.18 from run to run).
+//!
 //! Every wait is bounded. The child is killed and reaped on every way out of the server
 //! (`Drop`), and a child that fails makes the run fail, with its standard error in the
 //! message.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -36,6 +45,25 @@ const READY: &str = "READY";
 const SEND: &str = "SEND ";
 /// The server's line once it has received everything.
 const DONE: &str = "DONE";
+/// The child's line once the server's library has acknowledged everything it was asked for.
+const SENT: &str = "SENT";
+
+/// Whether the server waits for [`SENT`] before receiving (set once, by the worker).
+static DELIVERED_FIRST: AtomicBool = AtomicBool::new(false);
+
+/// Makes this process's poll-N server wait, after asking for messages, until they have all
+/// reached its library, so that its receive loop never finds nothing (`--delivered-first`,
+/// instruction-count runs only: a timed run receives while the child sends).
+pub(crate) fn receive_when_delivered() {
+    DELIVERED_FIRST.store(true, Ordering::Relaxed);
+}
+
+/// The clients' side of delivery: what the library still holds of what was sent.
+pub(crate) trait Undelivered {
+    /// Reliable bytes not yet acknowledged by the peer (queued or in flight), over every
+    /// client connection.
+    fn undelivered(&self) -> Result<u64>;
+}
 
 /// Clients connected at a time by the child: each group is connected before the next one
 /// starts. All at once, the last of 5,000 handshakes waits for the crypto of every other one
@@ -204,9 +232,27 @@ impl ClientProcess {
     }
 }
 
+impl ClientProcess {
+    /// Waits for the child's [`SENT`], for at most [`SERVER_LIMIT`].
+    fn sent(&mut self) -> Result<()> {
+        let start = Instant::now();
+        while start.elapsed() < SERVER_LIMIT {
+            match self.lines.recv_timeout(Duration::from_millis(5)) {
+                Ok(line) if line == SENT => return Ok(()),
+                Ok(_) | Err(RecvTimeoutError::Timeout) => self.check()?,
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err("the clients' process ended before its messages arrived".into());
+                }
+            }
+        }
+        Err(format!("the clients' messages did not all arrive within {SERVER_LIMIT:?}").into())
+    }
+}
+
 impl Remote for ClientProcess {
     fn send(&mut self, count: u64) -> Result<()> {
-        self.say(&format!("{SEND}{count}"))
+        self.say(&format!("{SEND}{count}"))?;
+        if DELIVERED_FIRST.load(Ordering::Relaxed) { self.sent() } else { Ok(()) }
     }
 
     fn check(&mut self) -> Result<()> {
@@ -255,9 +301,10 @@ pub(crate) fn serve<S>(
 const MOST_SENDS: usize = 8;
 
 /// The child's part once its clients are connected: says `READY`, sends what each `SEND`
-/// line asks for through `traffic` (the side's send code, round-robin over the clients), and
-/// pumps until the server says `DONE` or closes its end (nothing more to send either way).
-pub(crate) fn feed(traffic: &mut impl Traffic) -> Result<()> {
+/// line asks for through `traffic` (the side's send code, round-robin over the clients) and
+/// says `SENT` once the server's library has acknowledged it all, and pumps until the server
+/// says `DONE` or closes its end (nothing more to send either way).
+pub(crate) fn feed(traffic: &mut (impl Traffic + Undelivered)) -> Result<()> {
     let (tx, input) = mpsc::channel();
     // Reads until the end of input; left behind when the process exits.
     std::thread::spawn(move || {
@@ -278,8 +325,24 @@ pub(crate) fn feed(traffic: &mut impl Traffic) -> Result<()> {
             .and_then(|n| n.parse().ok())
             .ok_or_else(|| Failure(format!("unexpected line from the server: {line:?}")))?;
         drive(traffic, Role::Sender, count)?;
+        delivered(traffic)?;
+        println!("{SENT}");
     }
     Err(format!("more than {MOST_SENDS} requests from the server").into())
+}
+
+/// Pumps `traffic` until the server's library has acknowledged everything, for at most
+/// [`SERVER_LIMIT`].
+fn delivered(traffic: &mut (impl Traffic + Undelivered)) -> Result<()> {
+    let start = Instant::now();
+    while start.elapsed() < SERVER_LIMIT {
+        if traffic.undelivered()? == 0 {
+            return Ok(());
+        }
+        traffic.pump()?;
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    Err(format!("the server did not acknowledge everything within {SERVER_LIMIT:?}").into())
 }
 
 /// Pumps `traffic` until a line arrives on `input` (`None`: the input ended), for at most

@@ -28,6 +28,9 @@ struct Options {
     list: bool,
     /// `--clients N`: at most N client connections (instruction-count runs).
     clients: Option<usize>,
+    /// `--delivered-first`: a poll-N server receives only once everything has arrived
+    /// (instruction-count runs; see `clients.rs`).
+    delivered_first: bool,
     /// `--plot`: write the poll-N chart.
     plot: bool,
     /// Count instructions per message (off with `--no-instructions`).
@@ -44,6 +47,7 @@ impl Options {
             side: None,
             list: false,
             plot: false,
+            delivered_first: false,
             instructions: true,
             clients: None,
         };
@@ -83,6 +87,7 @@ impl Options {
                         Some(Side::parse(&name).ok_or_else(|| format!("unknown side {name:?}"))?);
                 }
                 "--list" => options.list = true,
+                "--delivered-first" => options.delivered_first = true,
                 "--plot" => options.plot = true,
                 "--clients" => {
                     options.clients = Some(
@@ -137,6 +142,9 @@ pub(crate) fn worker(args: &[String]) -> Result<()> {
     let workload = &workload;
     let settings = effective_settings(workload, &options.sets);
     let messages = options.messages(workload);
+    if options.delivered_first {
+        crate::clients::receive_when_delivered();
+    }
     raise_open_file_limit();
     let measurement = match side {
         Side::Raw => crate::raw::run(workload, messages, &settings),
@@ -411,9 +419,12 @@ fn run_instructions(side: Side, workload: &Workload, sets: &[(Setting, i32)]) ->
         ["worker", side.name(), workload.name, "--scale", &scale.to_string()]
             .map(String::from)
             .into();
-    if let Kind::Storm(_) = workload.kind {
+    match (workload.kind, workload.transport) {
         // Both ends under callgrind (the poll-N clients are a native child process).
-        args.extend(["--clients".to_string(), instr::CLIENTS.to_string()]);
+        (Kind::Storm(_), _) => args.extend(["--clients".to_string(), instr::CLIENTS.to_string()]),
+        // No receive call that finds nothing is counted (see `clients.rs`).
+        (_, Transport::PollGroup(_)) => args.push("--delivered-first".to_string()),
+        _ => {}
     }
     for (setting, value) in instr::settings(&effective_settings(workload, sets)) {
         args.extend(["--set".to_string(), format!("{}={value}", setting.name())]);

@@ -96,7 +96,9 @@
 //! callgrind with collection on only inside `workload::timed_section` (the timed part of a
 //! run; for `events`, `storm::Dispatch::deliver`), on the application thread. The poll-N
 //! runs keep their N: only the server is under callgrind (its clients' process is native
-//! and connects 100 at a time, so each handshake finishes within GNS's 10 s timeout); the
+//! and connects 100 at a time, so each handshake finishes within GNS's 10 s timeout), and
+//! it receives only once the child says every message has been acknowledged
+//! (`--delivered-first`), so that no receive call that finds nothing is counted; the
 //! storms have both ends under callgrind and use at most 100 clients, as callgrind makes
 //! 1,000 handshakes time out. `RESULT` gets
 //! `instr_ratio=<raw/wrapper>` and `PEER` `instr_ratio=<peer/ours>` (above 1: ours executes

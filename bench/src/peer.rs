@@ -284,6 +284,18 @@ impl<'a, R: IsReady> Pair<'a, R> {
     }
 }
 
+impl<R: IsReady> clients::Undelivered for Pair<'_, R> {
+    fn undelivered(&self) -> Result<u64> {
+        self.targets.iter().try_fold(0, |sum, socket| {
+            let (status, _) = socket
+                .get_connection_real_time_status(socket.connection(), 0)
+                .map_err(|e| format!("get_connection_real_time_status: {e:?}"))?;
+            let held = status.pending_bytes_reliable() + status.bytes_sent_unacked_reliable();
+            Ok(sum + u64::from(held))
+        })
+    }
+}
+
 impl<R: IsReady> Traffic for Pair<'_, R> {
     fn send(&mut self, count: usize) -> Result<usize> {
         match self.mode {

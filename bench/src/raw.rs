@@ -475,6 +475,33 @@ impl Echo for RawEcho {
     }
 }
 
+impl clients::Undelivered for Pair {
+    fn undelivered(&self) -> Result<u64> {
+        self.sender.targets.iter().try_fold(0, |sum, &conn| {
+            let mut status =
+                std::mem::MaybeUninit::<sys::SteamNetConnectionRealTimeStatus_t>::zeroed();
+            // SAFETY: live interface; `status` is writable; no lanes are asked for (0, null).
+            let result = unsafe {
+                sys::SteamAPI_ISteamNetworkingSockets_GetConnectionRealTimeStatus(
+                    self.sender.api.sockets,
+                    conn,
+                    status.as_mut_ptr(),
+                    0,
+                    std::ptr::null_mut(),
+                )
+            };
+            if result != sys::EResult::OK {
+                return Err(format!("GetConnectionRealTimeStatus: {result:?}").into());
+            }
+            // SAFETY: zero-initialised plain data, filled by the library on success.
+            let status = unsafe { status.assume_init() };
+            let held =
+                i64::from(status.m_cbPendingReliable) + i64::from(status.m_cbSentUnackedReliable);
+            Ok(sum + u64::try_from(held).unwrap_or(0))
+        })
+    }
+}
+
 impl Traffic for Pair {
     fn send(&mut self, count: usize) -> Result<usize> {
         match self.sender.mode {

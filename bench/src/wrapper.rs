@@ -245,6 +245,15 @@ impl Pair<'_> {
     }
 }
 
+impl clients::Undelivered for Pair<'_> {
+    fn undelivered(&self) -> Result<u64> {
+        self.targets.iter().try_fold(0, |sum, conn| {
+            let status = conn.realtime_status().map_err(|e| fail("realtime_status", e))?;
+            Ok(sum + (status.pending_reliable + status.sent_unacked_reliable) as u64)
+        })
+    }
+}
+
 impl Traffic for Pair<'_> {
     fn send(&mut self, count: usize) -> Result<usize> {
         match self.mode {

@@ -1,7 +1,8 @@
 //! `cargo xtask <command>`: the project's tasks, so that a fresh Debian machine needs nothing
 //! but cargo.
 //!
-//! * `setup`: installs the Debian packages the GNS backend builds with, when missing.
+//! * `setup`: installs the Debian packages the GNS backend builds with, when missing, and
+//!   downloads every package of the lock file (`cargo fetch --locked`).
 //! * `demo`:  setup, then the echo example on GNS over UDP loopback.
 //! * `test`:  setup, then the whole suite: GNS and Steam backends, tool crates, example smoke
 //!   runs (GNS), every example run on Steam without a Steam client (a clean error expected;
@@ -131,6 +132,17 @@ fn main() -> ExitCode {
 }
 
 fn setup() -> Result {
+    install_debian_packages()?;
+    // Build scripts that bundle libsteam_api (`steam-sockets-build`) find the SDK with `cargo
+    // metadata --offline`, which needs every package of the lock file downloaded, not only
+    // those of the current build: on a fresh machine the GNS-backend build, which does not
+    // compile the `steamworks` crate, left its `paste` missing and the bundling failed.
+    run(cargo().args(["fetch", "--locked"]))
+}
+
+/// Installs the Debian packages the builds and suites need (as root), or says which are
+/// missing.
+fn install_debian_packages() -> Result {
     let installed = |pkg: &&str| {
         Command::new("dpkg-query")
             .args(["-W", "-f=${Status}", pkg])
