@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 use crate::os::raise_open_file_limit;
 use crate::workload::{
     Failure, Measurement, Remote, Result, Role, SETUP_LIMIT, Setting, Side, Traffic, Transport,
-    Workload, drive,
+    Workload, drive, wait_for,
 };
 
 /// The child's line once all its clients are connected.
@@ -125,9 +125,7 @@ impl ClientProcess {
             &port.to_string(),
             &clients.to_string(),
         ]);
-        for (setting, value) in settings {
-            command.args(["--set".to_string(), format!("{}={value}", setting.name())]);
-        }
+        command.args(Setting::args(settings));
         let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -334,15 +332,13 @@ pub(crate) fn feed(traffic: &mut (impl Traffic + Undelivered)) -> Result<()> {
 /// Pumps `traffic` until the server's library has acknowledged everything, for at most
 /// [`SERVER_LIMIT`].
 fn delivered(traffic: &mut (impl Traffic + Undelivered)) -> Result<()> {
-    let start = Instant::now();
-    while start.elapsed() < SERVER_LIMIT {
+    wait_for("the server's acknowledgements", SERVER_LIMIT, || {
         if traffic.undelivered()? == 0 {
-            return Ok(());
+            return Ok(true);
         }
         traffic.pump()?;
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    Err(format!("the server did not acknowledge everything within {SERVER_LIMIT:?}").into())
+        Ok(false)
+    })
 }
 
 /// Pumps `traffic` until a line arrives on `input` (`None`: the input ended), for at most

@@ -247,10 +247,7 @@ fn run_child(side: Side, workload: &Workload, options: &Options) -> Result<Measu
         "--scale".to_string(),
         options.scale.to_string(),
     ];
-    for (setting, value) in &options.sets {
-        args.push("--set".to_string());
-        args.push(format!("{}={value}", setting.name()));
-    }
+    args.extend(Setting::args(&options.sets));
     let (ok, stdout, detail) = run_self(&[], &args, false)?;
     if !ok {
         return Err(format!("child failed: {}", detail.trim()).into());
@@ -261,18 +258,12 @@ fn run_child(side: Side, workload: &Workload, options: &Options) -> Result<Measu
         .ok_or_else(|| Failure(format!("no measurement in the child's output: {stdout:?}")))
 }
 
-/// [`run_child`], once more if it fails (`what` names the run in the messages): on a busy
+/// Runs `run`, once more if it fails (`what` names the run in the messages): on a busy
 /// machine a run can fail for the machine's sake (the library times a connection out).
-fn run_child_with_retry(
-    side: Side,
-    workload: &Workload,
-    options: &Options,
-    what: &str,
-) -> Result<Measurement> {
-    run_child(side, workload, options).or_else(|e| {
+pub(crate) fn once_more<T>(what: &str, run: impl Fn() -> Result<T>) -> Result<T> {
+    run().or_else(|e| {
         eprintln!("steam-sockets-bench: {what}: {e}; running it once more");
-        run_child(side, workload, options)
-            .inspect_err(|e| eprintln!("steam-sockets-bench: {what}: failed again: {e}"))
+        run().inspect_err(|e| eprintln!("steam-sockets-bench: {what}: failed again: {e}"))
     })
 }
 
@@ -361,7 +352,7 @@ pub(crate) fn bench(args: &[String]) -> Result<()> {
                 let index = (round + k) % Side::ALL.len();
                 let side = Side::ALL[index];
                 let what = format!("round {} {} {}", round + 1, w.name, side.name());
-                match run_child_with_retry(side, w, &options, &what) {
+                match once_more(&what, || run_child(side, w, &options)) {
                     Ok(m) => {
                         line += &format!(" {}={:.1}", side.name(), w.kind.figure(&m));
                         per_side[index].runs.push(m);
@@ -426,9 +417,7 @@ fn run_instructions(side: Side, workload: &Workload, sets: &[(Setting, i32)]) ->
         (_, Transport::PollGroup(_)) => args.push("--delivered-first".to_string()),
         _ => {}
     }
-    for (setting, value) in instr::settings(&effective_settings(workload, sets)) {
-        args.extend(["--set".to_string(), format!("{}={value}", setting.name())]);
-    }
+    args.extend(Setting::args(&instr::settings(&effective_settings(workload, sets))));
     let (ok, stdout, detail) = run_self(&instr::prefix(workload.kind, &out_file), &args, true)?;
     if !ok {
         let _ = std::fs::remove_file(&out_file);

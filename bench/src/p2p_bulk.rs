@@ -126,12 +126,8 @@ pub(crate) fn bench(plan: &Plan<'_>) -> bool {
                     continue;
                 }
                 let what = format!("round {} p2p-bulk {} {}", round + 1, side.name(), net.name());
-                let run = || run_pair(&lab, side, net, plan.messages, &settings, None);
-                let result = run().or_else(|e| {
-                    eprintln!("steam-sockets-bench: {what}: {e}; running it once more");
-                    run().inspect_err(|e| {
-                        eprintln!("steam-sockets-bench: {what}: failed again: {e}")
-                    })
+                let result = crate::coordinator::once_more(&what, || {
+                    run_pair(&lab, side, net, plan.messages, &settings, None)
                 });
                 match result {
                     Ok(m) => {
@@ -244,9 +240,7 @@ fn run_pair(
     let child_args = |role: &str| {
         let mut args =
             vec![role.to_string(), side.name().into(), net.name().into(), messages.to_string()];
-        for (setting, value) in settings {
-            args.extend(["--set".to_string(), format!("{}={value}", setting.name())]);
-        }
+        args.extend(Setting::args(settings));
         args
     };
     let (sink_args, source_args) = (child_args("p2p-sink"), child_args("p2p-source"));

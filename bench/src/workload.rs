@@ -124,6 +124,17 @@ impl Setting {
         Ok((setting, value))
     }
 
+    /// `settings` as the `--set Name=value` arguments of a child's command line (read back by
+    /// [`Setting::parse_sets`]).
+    pub(crate) fn args(settings: &[(Setting, i32)]) -> Vec<String> {
+        settings
+            .iter()
+            .flat_map(|(setting, value)| {
+                ["--set".to_string(), format!("{}={value}", setting.name())]
+            })
+            .collect()
+    }
+
     /// Parses the `--set Name=value` pairs that end a child's command line; anything else
     /// fails with `usage`.
     pub(crate) fn parse_sets(args: &[String], usage: &str) -> Result<Vec<(Setting, i32)>> {

@@ -10,8 +10,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use crossbeam_channel::Receiver;
 use steam_sockets::{
-    ConfigValue, Connection, ConnectionId, ConnectionState, Error, Event, ListenSocket, Message,
-    Outgoing, PairTransport, Payload, PollGroup, SendFlags, Sockets,
+    ConfigValue, Connection, ConnectionState, Error, Event, ListenSocket, Message, Outgoing,
+    PairTransport, Payload, PollGroup, SendFlags, Sockets,
 };
 
 use crate::clients;
@@ -27,7 +27,7 @@ fn fail(what: &str, e: Error) -> Failure {
     Failure(format!("{what}: {e}"))
 }
 
-pub(crate) fn config_value(setting: Setting, value: i32) -> Result<ConfigValue> {
+fn config_value(setting: Setting, value: i32) -> Result<ConfigValue> {
     let count =
         u32::try_from(value).map_err(|_| format!("{} must not be negative", setting.name()))?;
     Ok(match setting {
@@ -126,11 +126,17 @@ pub(crate) fn clients(workload: &Workload, port: u16, settings: &[(Setting, i32)
 /// Initialises the library and applies `settings` globally.
 fn start(settings: &[(Setting, i32)]) -> Result<Sockets> {
     let sockets = Sockets::init_gns().map_err(|e| fail("init_gns", e))?;
+    configure(&sockets, settings)?;
+    Ok(sockets)
+}
+
+/// Applies `settings` globally.
+pub(crate) fn configure(sockets: &Sockets, settings: &[(Setting, i32)]) -> Result<()> {
     for &(setting, value) in settings {
         let value = config_value(setting, value)?;
         sockets.set_global_config(&value).map_err(|e| fail(setting.name(), e))?;
     }
-    Ok(sockets)
+    Ok(())
 }
 
 /// The payload the copying modes send, and the one the zero-copy modes share.
@@ -342,8 +348,6 @@ fn check_event(event: &Event) -> Result<()> {
 /// clients) or the clients' process (no listen socket; its poll group stays empty).
 struct PollSetup {
     clients: Vec<Connection>,
-    /// `clients`' ids, to tell their events from the accepted connections'.
-    client_ids: Vec<ConnectionId>,
     group: PollGroup,
     /// The server's ends. Kept open for the run; dropped (closed) after the traffic.
     accepted: Vec<Connection>,
@@ -379,7 +383,6 @@ impl PollSetup {
         let group = sockets.create_poll_group().map_err(|e| fail("create_poll_group", e))?;
         Ok(PollSetup {
             clients: Vec::new(),
-            client_ids: Vec::new(),
             group,
             accepted: Vec::new(),
             _listen: None,
@@ -392,9 +395,8 @@ impl PollSetup {
     /// Starts `count` more client connections.
     fn add_clients(&mut self, sockets: &Sockets, count: usize) -> Result<()> {
         for _ in 0..count {
-            let conn = sockets.connect_ip(self.addr, &[]).map_err(|e| fail("connect_ip", e))?;
-            self.client_ids.push(conn.id());
-            self.clients.push(conn);
+            self.clients
+                .push(sockets.connect_ip(self.addr, &[]).map_err(|e| fail("connect_ip", e))?);
         }
         Ok(())
     }
@@ -427,9 +429,10 @@ impl PollSetup {
                             .map_err(|e| fail("set_poll_group", e))?;
                         self.accepted.push(conn);
                     }
+                    // A client of this process: it did not arrive on a listen socket.
                     Event::ConnectionStatus(change)
                         if change.info.state == ConnectionState::Connected
-                            && self.client_ids.contains(&change.connection) =>
+                            && change.info.listen_socket.is_none() =>
                     {
                         self.connected += 1;
                     }

@@ -42,11 +42,8 @@ const SOURCE: &str = "bulk-source";
 /// How long the sink waits for the source to close after done, so that done reaches it.
 const LINGER: Duration = Duration::from_secs(2);
 
-fn fail(what: &str) -> impl Fn(Error) -> Failure + '_ {
-    move |e| Failure(format!("{what}: {e}"))
-}
-
-fn gns_fail<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> Failure + '_ {
+/// The failure of `what`, with the library's error.
+fn fail<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> Failure + '_ {
     move |e| Failure(format!("{what}: {e}"))
 }
 
@@ -260,10 +257,7 @@ fn identity(name: &str) -> NetworkIdentity {
 fn init(name: &str, settings: &[(Setting, i32)]) -> Result<Sockets> {
     let sockets =
         Sockets::init_gns_with_identity(&identity(name)).map_err(fail("init_gns_with_identity"))?;
-    for &(setting, value) in settings {
-        let value = crate::wrapper::config_value(setting, value)?;
-        sockets.set_global_config(&value).map_err(fail(setting.name()))?;
-    }
+    crate::wrapper::configure(&sockets, settings)?;
     Ok(sockets)
 }
 
@@ -288,7 +282,7 @@ fn signaling(sockets: &Sockets, net: Net) -> Result<Option<SignalingClient>> {
 fn gns_accept(global: &'static GnsGlobal) -> Result<(GnsSocket<IsServer>, GnsConnection)> {
     let server = GnsSocket::<IsCreated>::new(global)
         .listen(IpAddr::V4(SINK_IP), DATA_PORT)
-        .map_err(gns_fail("listen"))?;
+        .map_err(fail("listen"))?;
     let mut conn = None;
     let mut connected = false;
     wait_until("the source's connection", || {
@@ -296,7 +290,7 @@ fn gns_accept(global: &'static GnsGlobal) -> Result<(GnsSocket<IsServer>, GnsCon
         for event in server.receive_events() {
             match event.info().state() {
                 GnsState::k_ESteamNetworkingConnectionState_Connecting => {
-                    server.accept(event.connection()).map_err(gns_fail("accept"))?;
+                    server.accept(event.connection()).map_err(fail("accept"))?;
                     conn = Some(event.connection());
                 }
                 GnsState::k_ESteamNetworkingConnectionState_Connected => connected = true,
@@ -312,7 +306,7 @@ fn gns_accept(global: &'static GnsGlobal) -> Result<(GnsSocket<IsServer>, GnsCon
 fn gns_connect(global: &'static GnsGlobal) -> Result<GnsSocket<gns::IsClient>> {
     let client = GnsSocket::<IsCreated>::new(global)
         .connect(IpAddr::V4(SINK_IP), DATA_PORT)
-        .map_err(gns_fail("connect"))?;
+        .map_err(fail("connect"))?;
     let mut connected = false;
     wait_until("the connection to the sink", || {
         global.poll_callbacks();
@@ -341,7 +335,7 @@ fn gns_signal(
         gns::SendFlags::RELIABLE,
         vec![FILL; size].into_boxed_slice(),
     );
-    server.send_message(message).map(drop).map_err(gns_fail("send_message"))
+    server.send_message(message).map(drop).map_err(fail("send_message"))
 }
 
 /// [`CrateEnd::linger`] for gns-rs.
